@@ -1,0 +1,1 @@
+"""Rota: on-call rotation scheduling with a constraint solver."""

@@ -1,0 +1,225 @@
+"""The domain: frozen dataclasses for an organisation, its rotations and their plans.
+
+Every datetime in the domain is timezone-aware. Shift, leave and history times are kept in UTC;
+team-local views are derived with `zoneinfo` where needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+
+ROLES = ("primary", "secondary", "shadow")
+ROTATION_ROLES = ("primary", "secondary")
+
+OPTIMAL = "OPTIMAL"
+FEASIBLE = "FEASIBLE"
+INFEASIBLE = "INFEASIBLE"
+
+
+@dataclass(frozen=True)
+class Trainee:
+    """What a newly trained engineer must do in the horizon before carrying the pager."""
+
+    shadows: int = 0
+    secondaries: int = 0
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    timezone: str
+    email: str | None = None
+    site: str | None = None
+    fte: float = 1.0
+    joined: date | None = None
+    trainee: Trainee | None = None
+
+    @property
+    def is_trainee(self) -> bool:
+        return self.trainee is not None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A daily follow-the-sun window, team-local; `end <= start` means it ends the next day."""
+
+    start: time
+    end: time
+    site: str | None = None
+
+
+@dataclass(frozen=True)
+class Rotation:
+    shift: str  # "weekly" | "daily"
+    handoff: time
+    roles: tuple[str, ...] = ("primary", "secondary")
+    handoff_weekday: int = 0  # Monday = 0; used by weekly rotations
+    min_roster: int = 1
+    min_rest: timedelta = timedelta(0)
+    slots: tuple[Slot, ...] = ()
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    timezone: str
+    members: tuple[str, ...]
+    rotation: Rotation
+    holidays: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    runbook: str | None = None
+
+
+@dataclass(frozen=True)
+class Leave:
+    """Time a person is away: `[start, end)` in UTC."""
+
+    person: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class AvoidRequest(Leave):
+    """A soft request not to be on call in `[start, end)`."""
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Burden points per on-call hour by the kind of local day."""
+
+    weekday: int = 2
+    weekend: int = 3
+    holiday: int = 4
+
+
+@dataclass(frozen=True)
+class RoleWeights:
+    primary: int = 2
+    secondary: int = 1
+    shadow: int = 0
+
+    def of(self, role: str) -> int:
+        return getattr(self, role)
+
+
+@dataclass(frozen=True, order=True)
+class Shift:
+    """One stretch of on-call for a team: `[start, end)` in UTC."""
+
+    start: datetime
+    team: str
+    end: datetime
+    site: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Identify the shift stably: team and UTC start (slots of a day start apart)."""
+        return f"{self.team}-{self.start.astimezone(UTC):%Y%m%dT%H%MZ}"
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+
+@dataclass(frozen=True, order=True)
+class Assignment:
+    """A person holding a role on a shift (planned, or past when it comes from history)."""
+
+    shift: Shift
+    role: str
+    person: str
+
+
+@dataclass(frozen=True)
+class Org:
+    name: str
+    timezone: str
+    people: tuple[Person, ...]
+    teams: tuple[Team, ...]
+    holidays: tuple[str, ...] = ()
+    extra_holidays: tuple[date, ...] = ()
+    weights: Weights = field(default_factory=Weights)
+    role_weights: RoleWeights = field(default_factory=RoleWeights)
+    lookback_weeks: int = 26
+    leave: tuple[Leave, ...] = ()
+    avoid: tuple[AvoidRequest, ...] = ()
+    history: tuple[Assignment, ...] = ()
+
+    @cached_property
+    def people_by_id(self) -> dict[str, Person]:
+        return {p.id: p for p in self.people}
+
+    @cached_property
+    def teams_by_id(self) -> dict[str, Team]:
+        return {t.id: t for t in self.teams}
+
+    def person(self, person_id: str) -> Person:
+        return self.people_by_id[person_id]
+
+    def team(self, team_id: str) -> Team:
+        return self.teams_by_id[team_id]
+
+    def leave_of(self, person_id: str) -> list[Leave]:
+        return [lv for lv in self.leave if lv.person == person_id]
+
+    def teams_of(self, person_id: str) -> list[Team]:
+        return [t for t in self.teams if person_id in t.members]
+
+    @cached_property
+    def rotation_members(self) -> tuple[str, ...]:
+        """Everyone on at least one rotation, in the order of `people`."""
+        on_call = {m for t in self.teams for m in t.members}
+        return tuple(p.id for p in self.people if p.id in on_call)
+
+
+@dataclass(frozen=True)
+class Horizon:
+    start: date
+    weeks: int
+
+    @property
+    def days(self) -> int:
+        return 7 * self.weeks
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What to plan: an org, a horizon, its shifts, and optionally a previous plan to keep."""
+
+    org: Org
+    horizon: Horizon
+    shifts: tuple[Shift, ...]
+    previous: tuple[Assignment, ...] = ()
+    now: datetime | None = None
+
+    def shifts_of(self, team_id: str) -> list[Shift]:
+        return [s for s in self.shifts if s.team == team_id]
+
+    def roles_of(self, shift: Shift) -> tuple[str, ...]:
+        return self.org.team(shift.team).rotation.roles
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The solver's answer: assignments with how good they are known to be."""
+
+    assignments: tuple[Assignment, ...]
+    status: str = FEASIBLE
+    max_load_ratio: float | None = None
+    solver_bound: float | None = None
+    solve_seconds: float = 0.0
+    objective: dict[str, float] = field(default_factory=dict)
+
+    def of_person(self, person_id: str) -> list[Assignment]:
+        return [a for a in self.assignments if a.person == person_id]
+
+    def of_team(self, team_id: str) -> list[Assignment]:
+        return [a for a in self.assignments if a.shift.team == team_id]
