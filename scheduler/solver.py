@@ -234,3 +234,44 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     )
     rules.assert_valid(problem, plan)
     return plan
+
+
+def infeasible_core(problem: Problem, time_limit: float = 20.0) -> list | None:
+    """Return a small set of rule groups that cannot all hold, or None when all can.
+
+    Each group of constraints (a rule for a team and week, a trainee's path, a team's rest)
+    is switched by an assumption literal; CP-SAT names a sufficient set, then literals are
+    dropped one at a time while the rest stays infeasible.
+    """
+    calendar = DayCalendar(problem.org)
+    rm = build(
+        problem,
+        list(problem.shifts),
+        calendar,
+        fairness_inputs(problem, calendar),
+        candidates(problem),
+        relax=True,
+    )
+    deadline = clock.monotonic() + time_limit
+    literals = list(rm.groups.items())
+
+    def status_with(active: list) -> int:
+        rm.model.clear_assumptions()
+        rm.model.add_assumptions([lit for _, lit in active])
+        solver = _solver(SolveOptions(num_workers=1), max(0.5, (deadline - clock.monotonic()) / 4))
+        status = solver.solve(rm.model)
+        if status == cp_model.INFEASIBLE and active:
+            chosen = set(solver.sufficient_assumptions_for_infeasibility())
+            active[:] = [(g, lit) for g, lit in active if lit.index in chosen]
+        return status
+
+    core = list(literals)
+    if status_with(core) != cp_model.INFEASIBLE:
+        return None
+    for item in list(core):
+        if clock.monotonic() > deadline:
+            break
+        trial = [c for c in core if c is not item]
+        if status_with(trial) == cp_model.INFEASIBLE:
+            core = trial
+    return [group for group, _ in core]
