@@ -169,22 +169,29 @@ def describe(problem: Problem, group: tuple) -> str:
         team = org.team(group[1])
         week_start = problem.horizon.start + timedelta(weeks=group[2])
         shifts = [s for s in problem.shifts_of(team.id) if _in_week(problem, team, s, group[2])]
-        busy = Counter(
-            reason
-            for s in shifts
-            for m in team.members
-            if (reason := unavailability(problem, s, m)) is not None
-        )
-        detail = "; ".join(f"{REASONS[r]}: {n} member-shift(s)" for r, n in busy.most_common())
+        why: dict[str, set[str]] = {m: set() for m in team.members}
+        for s in shifts:
+            for m in team.members:
+                why[m].add(unavailability(problem, s, m) or "free")
+        out = {r: [m for m, rs in why.items() if rs == {r}] for r in REASONS}
+        parts = [
+            f"{len(who)} of {len(team.members)} members are {REASONS[r]} ({names(org, who)})"
+            for r, who in out.items()
+            if who
+        ]
+        free = [m for m, rs in why.items() if "free" in rs]
+        parts.append(f"{len(free)} can take it ({names(org, free)})" if free else "nobody can")
         return (
             f"{team.id}, week of {week_start:%Y-%m-%d}: needs {len(team.rotation.roles)} on call "
-            f"per shift from {len(team.members)} members and cannot cover every shift"
-            + (f" ({detail})" if detail else "")
+            f"per shift; " + "; ".join(parts)
         )
     if kind == "rest":
         teams = [org.team(t) for t in group[1:]]
         rests = ", ".join(f"{t.id} {_duration(t.rotation.min_rest)}" for t in teams)
-        return f"{'/'.join(t.id for t in teams)}: the rest rule ({rests}) blocks the people needed"
+        return (
+            f"{'/'.join(t.id for t in teams)}: the rest rule (min_rest {rests}) keeps whoever "
+            f"was just on call off the next shifts, leaving too few people"
+        )
     if kind == "overlap":
         return f"{group[1]}: people in several rotations cannot be on call twice at once"
     if kind == "roster":
