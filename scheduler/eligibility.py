@@ -26,8 +26,8 @@ def history_blocks(problem: Problem, person: str, shift: Shift) -> bool:
     """Tell whether past on-call of `person` leaves too little rest before or around `shift`."""
     org = problem.org
     rest_here = org.team(shift.team).rotation.min_rest
-    for past in org.history:
-        if past.person != person or past.shift.team not in org.teams_by_id:
+    for past in org.history_of(person):
+        if past.shift.team not in org.teams_by_id:
             continue
         rest = max(rest_here, org.team(past.shift.team).rotation.min_rest)
         if past.shift.start < shift.end + rest and shift.start < past.shift.end + rest:

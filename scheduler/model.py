@@ -167,8 +167,25 @@ class Org:
     def team(self, team_id: str) -> Team:
         return self.teams_by_id[team_id]
 
+    @cached_property
+    def _leave_by_person(self) -> dict[str, list[Leave]]:
+        grouped: dict[str, list[Leave]] = {}
+        for lv in self.leave:
+            grouped.setdefault(lv.person, []).append(lv)
+        return grouped
+
+    @cached_property
+    def _history_by_person(self) -> dict[str, list[Assignment]]:
+        grouped: dict[str, list[Assignment]] = {}
+        for past in self.history:
+            grouped.setdefault(past.person, []).append(past)
+        return grouped
+
     def leave_of(self, person_id: str) -> list[Leave]:
-        return [lv for lv in self.leave if lv.person == person_id]
+        return self._leave_by_person.get(person_id, [])
+
+    def history_of(self, person_id: str) -> list[Assignment]:
+        return self._history_by_person.get(person_id, [])
 
     def teams_of(self, person_id: str) -> list[Team]:
         return [t for t in self.teams if person_id in t.members]
