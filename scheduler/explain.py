@@ -115,9 +115,14 @@ def rest_capacity(problem: Problem, team: Team) -> list[str]:
     """Say when the rest rule leaves the team too few places to cover the horizon."""
     shifts = problem.shifts_of(team.id)
     needed = len(shifts) * len(team.rotation.roles)
-    most = {m: _most_shifts(problem, team, m) for m in team.members}
-    if sum(most.values()) >= needed or not shifts:
+    if not shifts or team.rotation.min_rest <= timedelta(0):
         return []
+    open_places = sum(
+        1 for s in shifts for m in team.members if unavailability(problem, s, m) is None
+    )
+    most = {m: _most_shifts(problem, team, m) for m in team.members}
+    if sum(most.values()) >= needed or open_places < needed:
+        return []  # enough room, or leave alone already explains it (uncoverable shifts)
     rest = _duration(team.rotation.min_rest)
     return [
         f"{team.id}: rest rule (min_rest {rest}) lets its {len(team.members)} members take "
@@ -193,7 +198,13 @@ def describe(problem: Problem, group: tuple) -> str:
             f"was just on call off the next shifts, leaving too few people"
         )
     if kind == "overlap":
-        return f"{group[1]}: people in several rotations cannot be on call twice at once"
+        teams = [org.team(t) for t in group[1:]]
+        shared = sorted(set.intersection(*(set(t.members) for t in teams)))
+        who = f" ({names(org, shared)})" if len(teams) > 1 and shared else ""
+        return (
+            f"{'/'.join(t.id for t in teams)}: people in several rotations{who} cannot be "
+            f"on call twice at once, and without them some shifts cannot be covered"
+        )
     if kind == "roster":
         team = org.team(group[1])
         return (

@@ -171,7 +171,10 @@ def add_overlap_and_rest(rm: RotaModel) -> None:
             rm.at_most_one(variables, ("overlap", rm.shifts[i].team))
         for clique in conflict_cliques(rm, list(by_shift)):
             teams = tuple(sorted({rm.shifts[i].team for i in clique}))
-            rm.at_most_one([v for i in clique for v in by_shift[i]], ("rest", *teams))
+            shifts = [rm.shifts[i] for i in clique]
+            at_once = all(a.overlaps(b.start, b.end) for a in shifts for b in shifts)
+            rule = "overlap" if at_once else "rest"
+            rm.at_most_one([v for i in clique for v in by_shift[i]], (rule, *teams))
 
 
 def add_roster(rm: RotaModel) -> None:
@@ -191,7 +194,13 @@ def add_roster(rm: RotaModel) -> None:
             flag = rm.model.new_bool_var(f"uses/{team_id}/{member}")
             rm.model.add(flag <= sum(held))
             used.append(flag)
-        rm.linear(sum(used) >= team.rotation.min_roster, ("roster", team_id))
+        # A horizon with fewer places than the roster can use only as many people as places.
+        # Too few trained members stays impossible (the rule asks the team to have them).
+        places = sum(len(team.rotation.roles) for s in rm.shifts if s.team == team_id)
+        need = team.rotation.min_roster
+        if len(used) >= need:
+            need = min(need, places)
+        rm.linear(sum(used) >= need, ("roster", team_id))
 
 
 def add_training(rm: RotaModel) -> None:

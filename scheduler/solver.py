@@ -109,7 +109,12 @@ def _cap(rm: RotaModel, z: cp_model.IntVar, low: int, high: int) -> None:
 
 
 def smallest_max_ratio(
-    rm: RotaModel, options: SolveOptions, deadline: float, floor: int, report
+    rm: RotaModel,
+    options: SolveOptions,
+    deadline: float,
+    last_resort: float,
+    floor: int,
+    report,
 ) -> GroupResult:
     """Phase 1: bisect on the capped ratio; each check is a pure feasibility question."""
     z = add_max_ratio(rm)
@@ -119,11 +124,15 @@ def smallest_max_ratio(
     rm.model.minimize(z)
     solver = _solver(options, (deadline - clock.monotonic()) * 0.3)
     status = solver.solve(rm.model)
+    rm.model.clear_objective()
+    if status == cp_model.UNKNOWN:
+        # Not even one plan yet: ask only for feasibility, with whatever time is left.
+        solver = _solver(options, last_resort - clock.monotonic())
+        status = solver.solve(rm.model)
     if status == cp_model.INFEASIBLE:
         return GroupResult(rm, z, {}, 0, 0, infeasible=True)
     if status not in SOLVED:
         raise TimeoutError(f"no plan found within the time limit ({solver.status_name(status)})")
-    rm.model.clear_objective()
     values = _values(rm, solver)
     bound = max(floor, int(math.ceil(solver.best_objective_bound)))
     result = GroupResult(rm, z, values, scaled_ratio(rm, values), bound)
@@ -201,7 +210,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     for n, shifts in enumerate(groups):
         rm = build(problem, shifts, calendar, inputs, eligible)
         share = (deadline - clock.monotonic()) * 0.5 / (len(groups) - n)
-        result = smallest_max_ratio(rm, options, clock.monotonic() + share, floor, report)
+        result = smallest_max_ratio(rm, options, clock.monotonic() + share, deadline, floor, report)
         if result.infeasible:
             return Plan((), status=INFEASIBLE, solve_seconds=clock.monotonic() - started)
         results.append(result)
@@ -224,7 +233,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     plan = Plan(
         assignments=assignments,
         status=OPTIMAL if ratio_proven else FEASIBLE,
-        solver_bound=max(r.bound for r in results) / RATIO_SCALE,
+        # Infeasible at a cap of `bound - 1` proves every ratio exceeds (bound - 1) / scale.
+        solver_bound=(max(r.bound for r in results) - 1) / RATIO_SCALE,
         solve_seconds=clock.monotonic() - started,
         objective={
             "max_load_ratio": z_star / RATIO_SCALE,
