@@ -280,8 +280,12 @@ def database_url(environ: dict[str, str] | None = None) -> str:
     return environ.get("ROTA_DATABASE_URL") or DEFAULT_URL
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """Create an engine; SQLite files get WAL mode, foreign keys and a busy timeout."""
+def make_engine(url: str | None = None, schema: str | None = None) -> Engine:
+    """Create an engine; SQLite files get WAL mode, foreign keys and a busy timeout.
+
+    `schema` (PostgreSQL only) puts every table in that schema, so parallel test workers
+    can share one database without seeing each other.
+    """
     url = url or database_url()
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -304,7 +308,8 @@ def make_engine(url: str | None = None) -> Engine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
 
 def migrate(engine: Engine) -> None:

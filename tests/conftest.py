@@ -41,3 +41,42 @@ def fast() -> SolveOptions:
 def small_team_org() -> Callable[..., Org]:
     """Return a builder of one-team orgs: `small_team_org(4, team_fields={"shift": "daily"})`."""
     return build_small_team_org
+
+
+# --- the database: a fresh SQLite file per test, or PostgreSQL when ROTA_DATABASE_URL says so --
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    """Return the URL tests should use: PostgreSQL from the environment, else a SQLite file."""
+    return os.environ.get("ROTA_DATABASE_URL") or f"sqlite:///{tmp_path / 'rota.sqlite'}"
+
+
+@pytest.fixture
+def engine(db_url):
+    """Yield a migrated, empty database (on PostgreSQL, a schema of this test worker's own)."""
+    from sqlalchemy import create_engine, text
+
+    from scheduler.store import make_engine, migrate
+
+    schema = None
+    if not db_url.startswith("sqlite"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        schema = f"rota_test_{worker}"
+        admin = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin.dispose()
+    engine = make_engine(db_url, schema=schema)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine):
+    """Return a session factory bound to the test database."""
+    from scheduler.store import session_factory
+
+    return session_factory(engine)
