@@ -54,9 +54,17 @@ def unavailability(problem: Problem, shift: Shift, person_id: str) -> str | None
     return None
 
 
-def may_hold(person: Person, role: str) -> bool:
-    """Tell whether someone may ever hold `role` this horizon (shadows are for trainees)."""
-    return person.is_trainee if role == "shadow" else True
+def may_hold(problem: Problem, person: Person, role: str) -> bool:
+    """Tell whether someone may ever hold `role` this horizon.
+
+    Shadows are for trainees; a trainee who owes secondaries before a first primary can never
+    hold a primary when none of their rotations has a secondary role.
+    """
+    if role == "shadow":
+        return person.is_trainee
+    if role == "primary" and person.trainee and person.trainee.secondaries:
+        return any("secondary" in t.rotation.roles for t in problem.org.teams_of(person.id))
+    return True
 
 
 def candidates(problem: Problem) -> dict[tuple[Shift, str], list[str]]:
@@ -67,7 +75,7 @@ def candidates(problem: Problem) -> dict[tuple[Shift, str], list[str]]:
         team = org.team(shift.team)
         free = [m for m in team.members if unavailability(problem, shift, m) is None]
         for role in (*team.rotation.roles, "shadow"):
-            result[(shift, role)] = [m for m in free if may_hold(org.person(m), role)]
+            result[(shift, role)] = [m for m in free if may_hold(problem, org.person(m), role)]
     return result
 
 

@@ -72,7 +72,7 @@ def history_points(problem: Problem, calendar: DayCalendar) -> dict[str, int]:
     result = dict.fromkeys(problem.org.rotation_members, 0)
     for past in problem.org.history:
         start = max(past.shift.start, window.start)
-        end = min(past.shift.end, window.horizon_start)
+        end = min(past.shift.end, window.end)  # a past shift running into the horizon counts whole
         if past.person in result and start < end and past.shift.team in problem.org.teams_by_id:
             result[past.person] += calendar.points(past.shift.team, past.role, start, end)
     return result

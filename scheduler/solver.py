@@ -52,6 +52,8 @@ class SolveOptions:
 
 
 SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+QUICK_START = 0.25  # seconds for the first direct minimisation of a small group...
+QUICK_START_PER_VARIABLE = 1 / 5000  # ...and more for larger ones
 
 
 def _solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
@@ -116,16 +118,22 @@ def smallest_max_ratio(
     floor: int,
     report,
 ) -> GroupResult:
-    """Phase 1: bisect on the capped ratio; each check is a pure feasibility question."""
+    """Phase 1: bisect on the capped ratio; each check is a pure feasibility question.
+
+    A short direct minimisation finds a first plan; bisection with the ratio fixed then
+    settles small groups in a fraction of a second. When a check cannot be settled in its
+    slice (large groups), the rest of the budget goes to a hinted direct minimisation.
+    """
     z = add_max_ratio(rm)
     top = rm.model.proto.variables[z.index].domain[1]
     _cap(rm, z, floor, top)
-    # A short direct minimisation finds a good plan fast; bisection then proves it.
     rm.model.minimize(z)
-    solver = _solver(options, (deadline - clock.monotonic()) * 0.3)
+    quick = QUICK_START + len(rm.x) * QUICK_START_PER_VARIABLE
+    solver = _solver(options, min(quick, (deadline - clock.monotonic()) * 0.3))
     status = solver.solve(rm.model)
     rm.model.clear_objective()
-    if status == cp_model.UNKNOWN:
+    minimised = status != cp_model.UNKNOWN
+    if not minimised:
         # Not even one plan yet: ask only for feasibility, with whatever time is left.
         solver = _solver(options, last_resort - clock.monotonic())
         status = solver.solve(rm.model)
@@ -134,14 +142,16 @@ def smallest_max_ratio(
     if status not in SOLVED:
         raise TimeoutError(f"no plan found within the time limit ({solver.status_name(status)})")
     values = _values(rm, solver)
-    bound = max(floor, int(math.ceil(solver.best_objective_bound)))
-    result = GroupResult(rm, z, values, scaled_ratio(rm, values), bound)
+    best = scaled_ratio(rm, values)
+    bound = max(floor, int(math.ceil(solver.best_objective_bound))) if minimised else floor
+    result = GroupResult(rm, z, values, best, min(bound, best))
     report(result)
     while result.bound < result.best and clock.monotonic() < deadline:
         middle = (result.bound + result.best) // 2
-        _cap(rm, z, result.bound, middle)
+        _cap(rm, z, middle, middle)
         _hint(rm, result.values)
-        solver = _solver(options, deadline - clock.monotonic())
+        remaining = deadline - clock.monotonic()
+        solver = _solver(options, min(remaining, max(QUICK_START, remaining * 0.25)))
         status = solver.solve(rm.model)
         if status in SOLVED:
             result.values = _values(rm, solver)
@@ -149,10 +159,29 @@ def smallest_max_ratio(
         elif status == cp_model.INFEASIBLE:
             result.bound = middle + 1
         else:
-            break
+            _minimise_rest(rm, z, result, options, deadline)
         report(result)
     _cap(rm, z, 0, top)
     return result
+
+
+def _minimise_rest(
+    rm: RotaModel, z: cp_model.IntVar, result: GroupResult, options: SolveOptions, deadline: float
+) -> None:
+    """Spend what is left of phase 1 minimising the ratio directly from the best plan."""
+    _cap(rm, z, result.bound, result.best)
+    _hint(rm, result.values)
+    rm.model.minimize(z)
+    solver = _solver(options, deadline - clock.monotonic())
+    status = solver.solve(rm.model)
+    rm.model.clear_objective()
+    if status in SOLVED:
+        values = _values(rm, solver)
+        if scaled_ratio(rm, values) <= result.best:
+            result.values, result.best = values, scaled_ratio(rm, values)
+        result.bound = max(
+            result.bound, min(result.best, int(math.ceil(solver.best_objective_bound)))
+        )
 
 
 def refine(result: GroupResult, z_star: int, options: SolveOptions, deadline: float) -> bool:

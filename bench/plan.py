@@ -1,0 +1,586 @@
+"""Benchmark the planner: solve time, fairness and the gap to the proven bounds, case by case.
+
+    .venv/bin/python bench/plan.py                    # every case, median of 3 solves
+    .venv/bin/python bench/plan.py --quick --cases team8,b1
+    .venv/bin/python bench/plan.py --quick --cases team8,b1 --sweep-workers 1,2,8
+
+One row per case: the median wall time of `solve()` over `--repeats` runs (same seed), and for
+the median run its status, its max load ratio (measured by `fairness_report` on the plan, not
+taken from the solver), the max-flow lower bound (`fairness.lower_bound`), the solver's proven
+bound (`plan.solver_bound`), the gap to the better of the two, the reference figure where one
+exists, and the time at which the max load ratio was proven (from the progress callback).
+A second table splits the median run into phases by wrapping the solver's own steps; nothing in
+`scheduler/` is changed. Timings are medians; a fixed pure-Python workload, timed in the same
+process before and after, gives the machine's speed for comparing runs across machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import orgs
+
+from scheduler import solver as solver_module
+from scheduler.fairness import fairness_report, lower_bound
+from scheduler.formulation import independent_groups
+from scheduler.model import INFEASIBLE, Plan, Problem
+from scheduler.orgfile import load_org
+from scheduler.points import DayCalendar
+from scheduler.shifts import make_problem
+from scheduler.solver import Progress, SolveOptions, solve
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path("../shared/benchmarks")  # relative to the repository
+BENCH_START = date(2027, 4, 5)
+
+
+class Skip(Exception):
+    """A case that cannot run here (a missing file); the message says why."""
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    describe: str
+    problem: Callable[[], Problem]
+    reference: str = ""  # the published figure, for the table
+    reference_best: float | None = None  # the best max load ratio published for the case
+    reference_optimal: bool = False  # whether that figure is a proven optimum
+    target: str = ""  # what the case must meet, checked after the run
+
+
+def _file_problem(relative: Path, start: date, weeks: int = 13) -> Callable[[], Problem]:
+    def load() -> Problem:
+        path = REPO / relative
+        if not path.exists():
+            raise Skip(f"{relative} not found")
+        return make_problem(load_org(path), start, weeks)
+
+    return load
+
+
+CASES: tuple[Case, ...] = (
+    Case(
+        "team8",
+        "8 people, weekly, primary+secondary, 7d rest, roster 6, Berlin/DE, leave + history",
+        lambda: make_problem(orgs.weekly_team_8(), orgs.START, 13),
+    ),
+    Case(
+        "team20",
+        "20 people, daily, primary+secondary, 2d rest, New York/US, leave + history",
+        lambda: make_problem(orgs.daily_team_20(), orgs.START, 13),
+    ),
+    Case(
+        "acme",
+        "data/acme.yaml --start 2027-01-04 --weeks 13",
+        _file_problem(Path("data/acme.yaml"), date(2027, 1, 4)),
+    ),
+    Case(
+        "b1",
+        f"{SHARED}/b1_berlin_team.yaml --start 2027-04-05 --weeks 13",
+        _file_problem(SHARED / "b1_berlin_team.yaml", BENCH_START),
+        reference="1.0814 opt",
+        reference_best=1.0814,
+        reference_optimal=True,
+    ),
+    Case(
+        "b2",
+        f"{SHARED}/b2_two_sites.yaml --start 2027-04-05 --weeks 13",
+        _file_problem(SHARED / "b2_two_sites.yaml", BENCH_START),
+        reference="1.1407/LB 1.0702",
+        reference_best=1.1407,
+    ),
+    Case(
+        "org300",
+        "generated: 40 teams, 300 people, 10% in two rotations, weekly+daily, 5 zones, leave",
+        lambda: make_problem(orgs.big_org(), orgs.START, 13),
+        target="<= 60 s and gap <= 2%",
+    ),
+)
+CASE_NAMES = tuple(c.name for c in CASES)
+
+
+# --- instrumentation ----------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One timed solve, with what the probes saw."""
+
+    seconds: float = 0.0
+    plan: Plan | None = None
+    error: str | None = None
+    phases: dict[str, float] = field(default_factory=dict)
+    events: list[tuple[float, float | None, float, int]] = field(default_factory=list)
+    calls: list[tuple[str, float, str]] = field(default_factory=list)  # phase, seconds, status
+    groups: list[dict] = field(default_factory=list)  # phase-1 result per independent group
+
+    def proof_seconds(self) -> float | None:
+        """When the max load ratio was proven: the first progress event of the last group with
+        best <= bound (earlier groups' events only cover the groups solved so far)."""
+        if not self.groups:
+            return None
+        last = len(self.groups) - 1
+        for at, best, bound, group in self.events:
+            if group == last and best is not None and best <= bound + 1e-12:
+                return at
+        return None
+
+
+class Probe:
+    """Wrap the solver's steps (module globals of `scheduler.solver`) to time each one."""
+
+    STEPS = {
+        "fairness_inputs": "inputs",
+        "candidates": "eligibility",
+        "lower_bound": "flow bound",
+        "independent_groups": "groups",
+        "build": "build",
+        "smallest_max_ratio": "phase 1",
+        "refine": "phase 2",
+    }
+
+    def __init__(self, run: Run):
+        self.run = run
+        self.phase = "prep"
+        self.group = -1
+
+    def on_progress(self, progress: Progress) -> None:
+        self.run.events.append((progress.seconds, progress.best, progress.bound, self.group))
+
+    def _timed(self, name: str, label: str, fn: Callable) -> Callable:
+        def wrapper(*args, **kwargs):
+            outer, self.phase = self.phase, label
+            if name == "smallest_max_ratio":
+                self.group += 1
+            begun = time.perf_counter()
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                elapsed = time.perf_counter() - begun
+                if name == "refine" and "phase 3 from" in self.run.phases:
+                    # refine = phase 2 (spread) then phase 3 (wishes): split at add_wishes
+                    split = self.run.phases.pop("phase 3 from")
+                    self.run.phases["phase 2"] = self.run.phases.get("phase 2", 0.0) + (
+                        split - begun
+                    )
+                    self.run.phases["phase 3"] = self.run.phases.get("phase 3", 0.0) + (
+                        begun + elapsed - split
+                    )
+                else:
+                    self.run.phases[label] = self.run.phases.get(label, 0.0) + elapsed
+                self.phase = outer
+            if name == "smallest_max_ratio":
+                rm = args[0]
+                self.run.groups.append(
+                    {
+                        "shifts": len(rm.shifts),
+                        "people": len(rm.by_person),
+                        "variables": len(rm.x),
+                        "seconds": elapsed,
+                        "best": result.best,
+                        "bound": result.bound,
+                    }
+                )
+            return result
+
+        return wrapper
+
+    def _wishes(self, fn: Callable) -> Callable:
+        def wrapper(*args, **kwargs):
+            self.run.phases["phase 3 from"] = time.perf_counter()
+            self.phase = "phase 3"
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    def _make_solver(self, fn: Callable) -> Callable:
+        def wrapper(*args, **kwargs):
+            cp_solver = fn(*args, **kwargs)
+            inner = cp_solver.solve
+
+            def timed_solve(*a, **k):
+                begun = time.perf_counter()
+                status = inner(*a, **k)
+                self.run.calls.append(
+                    (self.phase, time.perf_counter() - begun, cp_solver.status_name(status))
+                )
+                return status
+
+            cp_solver.solve = timed_solve
+            return cp_solver
+
+        return wrapper
+
+    @contextmanager
+    def installed(self):
+        saved = {}
+        patches = {}
+        for name, label in self.STEPS.items():
+            if hasattr(solver_module, name):
+                saved[(solver_module, name)] = getattr(solver_module, name)
+                patches[name] = self._timed(name, label, getattr(solver_module, name))
+        if hasattr(solver_module, "add_wishes"):
+            saved[(solver_module, "add_wishes")] = solver_module.add_wishes
+            patches["add_wishes"] = self._wishes(solver_module.add_wishes)
+        if hasattr(solver_module, "_solver"):
+            saved[(solver_module, "_solver")] = solver_module._solver
+            patches["_solver"] = self._make_solver(solver_module._solver)
+        rules = getattr(solver_module, "rules", None)
+        if rules is not None and hasattr(rules, "assert_valid"):
+            saved[(rules, "assert_valid")] = rules.assert_valid
+            rules.assert_valid = self._timed("assert_valid", "check", rules.assert_valid)
+        for name, fn in patches.items():
+            setattr(solver_module, name, fn)
+        try:
+            yield self
+        finally:
+            for (module, name), fn in saved.items():
+                setattr(module, name, fn)
+
+
+def solve_once(problem: Problem, time_limit: float, workers: int, seed: int) -> Run:
+    run = Run()
+    probe = Probe(run)
+    options = SolveOptions(
+        time_limit=time_limit, num_workers=workers, seed=seed, progress=probe.on_progress
+    )
+    with probe.installed():
+        begun = time.perf_counter()
+        try:
+            run.plan = solve(problem, options)
+        except Exception as err:  # noqa: BLE001 - a benchmark reports failures and goes on
+            run.error = f"{type(err).__name__}: {err}".splitlines()[0][:100]
+            if os.environ.get("BENCH_TRACEBACK"):
+                traceback.print_exc()
+        run.seconds = time.perf_counter() - begun
+    return run
+
+
+# --- the baseline -------------------------------------------------------------------------
+
+
+def baseline_workload() -> int:
+    """A fixed pure-Python workload (dicts, tuples, integer arithmetic) of about 0.1 s."""
+    table: dict[tuple[int, int], int] = {}
+    total = 0
+    for i in range(150_000):
+        key = (i % 997, i % 991)
+        table[key] = table.get(key, 0) + i * i % 7
+        total += table[key]
+    return total
+
+
+def baseline_seconds(times: int = 5) -> float:
+    samples = []
+    for _ in range(times):
+        begun = time.perf_counter()
+        baseline_workload()
+        samples.append(time.perf_counter() - begun)
+    return statistics.median(samples)
+
+
+# --- the table ----------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    case: Case
+    people: int = 0
+    teams: int = 0
+    groups: int = 0
+    shifts: int = 0
+    runs: list[Run] = field(default_factory=list)
+    flow: float | None = None
+    flow_seconds: float = 0.0
+    ratio: float | None = None
+    report_seconds: float = 0.0
+    note: str = ""
+
+    @property
+    def median(self) -> Run | None:
+        done = sorted(self.runs, key=lambda r: r.seconds)
+        return done[(len(done) - 1) // 2] if done else None
+
+    @property
+    def seconds(self) -> float | None:
+        return statistics.median(r.seconds for r in self.runs) if self.runs else None
+
+    @property
+    def bound(self) -> float | None:
+        run = self.median
+        known = [b for b in (self.flow, run.plan.solver_bound if run and run.plan else None) if b]
+        return max(known) if known else None
+
+    @property
+    def gap(self) -> float | None:
+        if self.ratio is None or not self.bound:
+            return None
+        gap = 100 * (self.ratio - self.bound) / self.bound
+        # The solver works in 1/10,000 of a ratio with shares rounded up to 1/100 of a point, so
+        # its bound can sit a hair above the exact ratio of an optimal plan: that is rounding.
+        return 0.0 if -0.011 < gap < 0 else gap
+
+
+def _f(value: float | None, spec: str, missing: str = "-") -> str:
+    return missing if value is None else format(value, spec)
+
+
+def measure(case: Case, args) -> Row:
+    row = Row(case)
+    try:
+        problem = case.problem()
+    except Skip as why:
+        row.note = f"skipped: {why}"
+        return row
+    except Exception as err:  # noqa: BLE001 - e.g. an org file the loader rejects
+        row.note = f"skipped: cannot load ({type(err).__name__}: {str(err).splitlines()[0]})"
+        return row
+    org = problem.org
+    row.people, row.teams, row.shifts = len(org.people), len(org.teams), len(problem.shifts)
+    row.groups = len(independent_groups(problem))
+    calendar = DayCalendar(org)
+    begun = time.perf_counter()
+    row.flow = lower_bound(problem, calendar)
+    row.flow_seconds = time.perf_counter() - begun
+    for _ in range(args.repeats):
+        row.runs.append(solve_once(problem, args.time_limit, args.workers, args.seed))
+    run = row.median
+    ratios = set()
+    for r in row.runs:
+        if r.plan is not None and r.plan.status != INFEASIBLE:
+            begun = time.perf_counter()
+            report = fairness_report(problem, r.plan.assignments, calendar)
+            elapsed = time.perf_counter() - begun
+            ratios.add(round(report.max_load_ratio, 4))
+            if r is run:
+                row.ratio, row.report_seconds = report.max_load_ratio, elapsed
+    if run.error:
+        row.note = run.error
+    elif len(ratios) > 1 or len({r.plan.status for r in row.runs if r.plan}) > 1:
+        row.note = f"runs differ: ratios {sorted(ratios)}"
+    return row
+
+
+HEADER = (
+    f"{'case':<8} {'people':>6} {'teams':>5} {'groups':>6} {'shifts':>6} {'solve s':>8} "
+    f"{'xbase':>6} {'status':<10} {'max ratio':>9} {'flow LB':>8} {'solver LB':>9} "
+    f"{'gap %':>6} {'proof s':>7}  {'reference':<17}"
+)
+
+
+def format_row(row: Row, base: float) -> str:
+    run = row.median
+    if run is None:
+        return f"{row.case.name:<8} {row.note}"
+    plan = run.plan
+    status = plan.status if plan else "ERROR"
+    gap = row.gap
+    line = (
+        f"{row.case.name:<8} {row.people:>6} {row.teams:>5} {row.groups:>6} {row.shifts:>6} "
+        f"{row.seconds:>8.2f} {row.seconds / base:>6.0f} {status:<10} "
+        f"{_f(row.ratio, '.4f'):>9} {_f(row.flow, '.4f'):>8} "
+        f"{_f(plan.solver_bound if plan else None, '.4f'):>9} {_f(gap, '.2f'):>6} "
+        f"{_f(run.proof_seconds(), '.2f'):>7}  {row.case.reference:<17}"
+    )
+    return line + (f"  {row.note}" if row.note else "")
+
+
+PHASES = ("inputs", "eligibility", "flow bound", "groups", "build", "phase 1", "phase 2")
+PHASES += ("phase 3", "check")
+
+
+def phase_table(rows: list[Row]) -> list[str]:
+    lines = [
+        "Phases of the median run, seconds (inside solve(); 'report' is fairness_report after it;"
+        " 'flow LB' is the bench's own lower_bound call):",
+        f"{'case':<8} "
+        + " ".join(f"{p:>11}" for p in PHASES)
+        + f" {'report':>7} {'flow LB':>7}  CP-SAT calls",
+    ]
+    for row in rows:
+        run = row.median
+        if run is None:
+            continue
+        calls = run.calls
+        timeouts = sum(1 for _, _, status in calls if status in ("UNKNOWN", "FEASIBLE"))
+        by_phase: dict[str, list[float]] = {}
+        for phase, seconds, _ in calls:
+            by_phase.setdefault(phase, []).append(seconds)
+        detail = ", ".join(
+            f"{phase} {len(s)}x {sum(s):.1f}s" for phase, s in sorted(by_phase.items())
+        )
+        lines.append(
+            f"{row.case.name:<8} "
+            + " ".join(f"{run.phases.get(p, 0.0):>11.2f}" for p in PHASES)
+            + f" {row.report_seconds:>7.2f} {row.flow_seconds:>7.2f}"
+            + f"  {len(calls)} ({timeouts} not proven): {detail}"
+        )
+    return lines
+
+
+def group_table(rows: list[Row]) -> list[str]:
+    lines = ["Phase 1 per independent group (median run):"]
+    for row in rows:
+        run = row.median
+        if run is None or not run.groups:
+            continue
+        for n, g in enumerate(run.groups):
+            lines.append(
+                f"  {row.case.name:<8} group {n:>2}: {g['shifts']:>4} shifts {g['people']:>3} "
+                f"people {g['variables']:>6} vars  {g['seconds']:>6.2f} s  best "
+                f"{g['best'] / 10_000:.4f} bound {g['bound'] / 10_000:.4f}"
+                + ("" if g["best"] <= g["bound"] else "  (not proven)")
+            )
+    return lines
+
+
+def sweep(cases: list[Case], counts: list[int], args) -> list[str]:
+    """Phase-1 proof time against `num_workers`."""
+    lines = [
+        f"Phase 1 against num_workers (median of {args.repeats}; time limit {args.time_limit:g} "
+        "s; proof = time the max load ratio was proven, phase 1 = its wall time):",
+        f"{'case':<8} {'workers':>7} {'proof s':>8} {'phase 1 s':>9} {'solve s':>8} "
+        f"{'status':<9} {'ratio':>7}  per run proof s",
+    ]
+    for case in cases:
+        try:
+            problem = case.problem()
+        except Exception as err:  # noqa: BLE001
+            lines.append(f"{case.name:<8} skipped: {err}")
+            continue
+        for workers in counts:
+            runs = [
+                solve_once(problem, args.time_limit, workers, args.seed)
+                for _ in range(args.repeats)
+            ]
+            proofs = [r.proof_seconds() for r in runs]
+            proven = [p for p in proofs if p is not None]
+            run = sorted(runs, key=lambda r: r.seconds)[(len(runs) - 1) // 2]
+            plan = run.plan
+            lines.append(
+                f"{case.name:<8} {workers:>7} "
+                f"{_f(statistics.median(proven) if len(proven) == len(runs) else None, '.2f'):>8} "
+                f"{statistics.median(r.phases.get('phase 1', 0.0) for r in runs):>9.2f} "
+                f"{statistics.median(r.seconds for r in runs):>8.2f} "
+                f"{plan.status if plan else 'ERROR':<9} "
+                f"{_f(plan.objective.get('max_load_ratio') if plan else None, '.4f'):>7}  "
+                + " ".join(_f(p, ".2f", "unproven") for p in proofs)
+            )
+    return lines
+
+
+def _names(text: str) -> list[str]:
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in CASE_NAMES]
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown case(s) {', '.join(unknown)}; choose from {', '.join(CASE_NAMES)}"
+        )
+    return names
+
+
+def _counts(text: str) -> list[int]:
+    try:
+        return [int(n) for n in text.split(",") if n.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list like 1,2,8") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--time-limit", type=float, default=60.0, help="per solve (default 60)")
+    parser.add_argument("--workers", type=int, default=8, help="CP-SAT workers (default 8)")
+    parser.add_argument("--repeats", type=int, default=3, help="solves per case (default 3)")
+    parser.add_argument("--quick", action="store_true", help="one solve per case")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cases", type=_names, default=list(CASE_NAMES), help=",".join(CASE_NAMES))
+    parser.add_argument(
+        "--sweep-workers",
+        type=_counts,
+        metavar="N,N,..",
+        help="also time phase-1 proofs against num_workers (e.g. 1,2,8)",
+    )
+    parser.add_argument(
+        "--sweep-cases", type=_names, default=["team8", "b1"], help="cases for --sweep-workers"
+    )
+    parser.add_argument("--no-main", action="store_true", help="only the --sweep-workers table")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeats = 1
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+
+    base = baseline_seconds()
+    print(
+        f"rota bench: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+        f"workers {args.workers}, time limit {args.time_limit:g} s, repeats {args.repeats}, "
+        f"seed {args.seed}"
+    )
+    print(f"baseline: fixed pure-Python workload {base * 1000:.0f} ms (median of 5)")
+    chosen = [c for c in CASES if c.name in args.cases]
+    rows: list[Row] = []
+    if not args.no_main:
+        print()
+        print(HEADER)
+        for case in chosen:
+            row = measure(case, args)
+            rows.append(row)
+            print(format_row(row, base), flush=True)
+        after = baseline_seconds()
+        print()
+        print(
+            f"baseline after: {after * 1000:.0f} ms ({100 * (after / base - 1):+.0f}%); "
+            "xbase = solve seconds / baseline seconds"
+        )
+        team8 = next((r for r in rows if r.case.name == "team8" and r.seconds), None)
+        if team8:
+            ratios = [f"{r.case.name} {r.seconds / team8.seconds:.1f}x" for r in rows if r.seconds]
+            print("relative to team8: " + ", ".join(ratios))
+        print(
+            "gap % = (max ratio - max(flow LB, solver LB)) / that bound; proof s = seconds into "
+            "solve() when the max ratio was proven ('-': not proven)"
+        )
+        for row in rows:
+            case = row.case
+            if case.reference_best and row.ratio is not None:
+                if case.reference_optimal and row.ratio < case.reference_best - 1e-4:
+                    print(
+                        f"NOTE {case.name}: max ratio {row.ratio:.4f} is below the published "
+                        f"optimum {case.reference_best:.4f}: the two models measure the objective "
+                        "differently (a rule or a load is missing on one side), not a better plan"
+                    )
+                elif row.ratio > case.reference_best + 1e-4:
+                    print(
+                        f"NOTE {case.name}: max ratio {row.ratio:.4f} is above the published "
+                        f"best {case.reference_best:.4f}"
+                    )
+            if row.case.target and row.seconds is not None:
+                met = row.seconds <= 60 and row.gap is not None and row.gap <= 2
+                print(
+                    f"target {row.case.name}: {row.case.target}: "
+                    f"{'met' if met else 'MISSED'} ({row.seconds:.1f} s, gap {_f(row.gap, '.2f')}%)"
+                )
+        print()
+        print("\n".join(phase_table(rows)))
+        print()
+        print("\n".join(group_table(rows)))
+    if args.sweep_workers:
+        print()
+        sweep_cases = [c for c in CASES if c.name in args.sweep_cases]
+        print("\n".join(sweep(sweep_cases, args.sweep_workers, args)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
