@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from builders import FAST, build_small_team_org
@@ -12,20 +13,21 @@ from hypothesis import HealthCheck, settings
 from scheduler.model import Org
 from scheduler.solver import SolveOptions
 
-# Property tests solve real problems: no per-example deadline, a bounded number of examples.
+# Property tests solve real problems: a generous per-example deadline (each solve is capped at a
+# few seconds, so only a runaway example exceeds it), a bounded number of examples.
 # The default profile is derandomised so CI runs the same examples every time; the thorough
 # profile explores freshly (HYPOTHESIS_PROFILE=thorough).
 settings.register_profile(
     "default",
     max_examples=25,
-    deadline=None,
+    deadline=timedelta(seconds=30),
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
     "thorough",
     max_examples=300,
-    deadline=None,
+    deadline=timedelta(seconds=30),
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
