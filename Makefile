@@ -23,7 +23,7 @@ tests/js/node_modules: tests/js/package-lock.json
 	else echo "npm not found: the ical.js cross-check will be skipped"; fi
 
 run: setup
-	$(BIN)/rota plan $(ORG) --start $(START) --weeks $(WEEKS) --out out/
+	$(BIN)/rota demo data/acme.yaml --start 2027-01-04 --weeks 13 --out out/
 
 test: setup tests/js/node_modules
 	$(BIN)/ruff check .

@@ -5,28 +5,33 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from scheduler.cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_NO_PLAN,
+    EXIT_PLANNED,
+    BadInput,
+    load_org_file,
+    parse_date,
+    parse_time,
+    show_progress,
+)
 from scheduler.explain import explain, precheck
 from scheduler.fairness import fairness_report
 from scheduler.feeds import write_feeds
 from scheduler.model import INFEASIBLE, Assignment, Problem
-from scheduler.orgfile import OrgFileError, load_org
+from scheduler.planning import lower_bound_of
 from scheduler.points import DayCalendar
 from scheduler.reports import fairness_frame, plan_frame, summary_text
 from scheduler.shifts import make_problem
-from scheduler.solver import Progress, SolveOptions, solve
+from scheduler.solver import SolveOptions, solve
 
-EXIT_PLANNED, EXIT_NO_PLAN, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(click.ClickException):
-    """Bad input: exit code 2 with one clear message, never a traceback."""
-
-    exit_code = EXIT_BAD_INPUT
+__all__ = ["EXIT_BAD_INPUT", "EXIT_NO_PLAN", "EXIT_PLANNED", "BadInput", "main"]
+_parse_date, _parse_time, _show_progress = parse_date, parse_time, show_progress
 
 
 @click.group()
@@ -35,28 +40,13 @@ def main() -> None:
     """Rota: plan fair on-call rotations with a constraint solver."""
 
 
-def _parse_date(_ctx, _param, value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date like 2027-01-04") from None
-
-
-def _parse_time(_ctx, _param, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a time like 2027-02-01T09:00+00:00") from None
-    if parsed.tzinfo is None:
-        raise click.BadParameter(f"{value!r} needs a UTC offset, e.g. 2027-02-01T09:00+00:00")
-    return parsed.astimezone(UTC)
-
-
 @main.command()
-@click.argument("orgfile", type=click.Path(dir_okay=False))
-@click.option("--start", required=True, callback=_parse_date, help="First day, e.g. 2027-01-04.")
+@click.argument("orgfile", type=click.Path(dir_okay=False), required=False)
+@click.option(
+    "--start",
+    callback=_parse_date,
+    help="First day, e.g. 2027-01-04 (with --db: default the Monday after the latest plan).",
+)
 @click.option("--weeks", type=click.IntRange(1, 104), default=13, show_default=True)
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True
@@ -67,8 +57,55 @@ def _parse_time(_ctx, _param, value: str | None) -> datetime | None:
 @click.option("--time-limit", type=click.FloatRange(1, 3600), default=60, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-def plan(orgfile, start, weeks, out_dir, previous, now, as_json, time_limit, workers, seed):
-    """Plan ORGFILE's rotations for WEEKS weeks from START; write CSVs and feeds to OUT."""
+@click.option(
+    "--db",
+    "db_url",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[URL]",
+    help="Plan the org in the database instead of a file and store a draft "
+    "(URL default: $ROTA_DATABASE_URL, else sqlite:///rota.sqlite).",
+)
+@click.option(
+    "--org", "org_name", help="With --db: the org to plan (needed when there are several)."
+)
+def plan(
+    orgfile,
+    start,
+    weeks,
+    out_dir,
+    previous,
+    now,
+    as_json,
+    time_limit,
+    workers,
+    seed,
+    db_url,
+    org_name,
+):
+    """Plan ORGFILE's rotations for WEEKS weeks from START; write CSVs and feeds to OUT.
+
+    With --db instead of ORGFILE: plan the org kept in the database and store the plan as a
+    draft (publish it with `rota publish`); no files are written.
+    """
+    if db_url is not None:
+        if orgfile or previous:
+            raise BadInput("--db plans the org in the database: give no ORGFILE or --previous")
+        from scheduler.cli_db import plan_in_database
+
+        options = SolveOptions(
+            time_limit=time_limit,
+            num_workers=workers,
+            seed=seed,
+            progress=None if as_json or not sys.stderr.isatty() else _show_progress,
+        )
+        plan_in_database(db_url or None, org_name, start, weeks, options, as_json)
+        return
+    if not orgfile:
+        raise BadInput("give an ORGFILE to plan, or --db to plan the org in the database")
+    if start is None:
+        raise BadInput("Missing option '--start' (the first day, e.g. 2027-01-04)")
     org = _load(orgfile)
     problem = make_problem(org, start, weeks)
     if previous:
@@ -120,18 +157,11 @@ def plan(orgfile, start, weeks, out_dir, previous, now, as_json, time_limit, wor
         click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(feeds)} feeds")
 
 
-def _load(path: str):
-    try:
-        return load_org(path)
-    except OrgFileError as err:
-        raise BadInput(str(err)) from None
-    except OSError as err:
-        raise BadInput(f"{path}: cannot read ({err.strerror})") from None
+_load = load_org_file
 
 
 def _lower_bound(result) -> float | None:
-    bounds = [b for b in (result.objective.get("flow_bound"), result.solver_bound) if b]
-    return max(bounds) if bounds else None
+    return lower_bound_of(result)
 
 
 def _no_plan(problem: Problem, obvious, result, as_json: bool, time_limit: float) -> None:
@@ -153,16 +183,6 @@ def _no_plan(problem: Problem, obvious, result, as_json: bool, time_limit: float
     for sentence in sentences:
         click.echo(f"  - {sentence}", err=True)
     sys.exit(EXIT_NO_PLAN)
-
-
-def _show_progress(progress: Progress) -> None:
-    best = "-" if progress.best is None else f"{progress.best:.4f}"
-    click.echo(
-        f"\r\033[K{progress.phase}: best {best}, bound {progress.bound:.4f} "
-        f"({progress.seconds:.1f} s)",
-        nl=False,
-        err=True,
-    )
 
 
 def _with_previous(problem: Problem, path: str, now: datetime | None) -> Problem:
@@ -202,3 +222,13 @@ def _previous_row(problem, by_key, path, line, row) -> Assignment | None:
     if shift is None:
         return None  # a shift outside this horizon or of a changed rotation: nothing to keep
     return Assignment(shift=shift, role=row["role"], person=row["person"])
+
+
+def _register() -> None:
+    from scheduler import cli_db, cli_serve
+
+    for command in (*cli_db.COMMANDS, *cli_serve.COMMANDS):
+        main.add_command(command)
+
+
+_register()
