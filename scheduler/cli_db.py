@@ -78,7 +78,7 @@ def plan_in_database(
             org = org_row(session, org_name)
             org_id, org_label = org.id, org.name
             start = start or planning.next_quarter_start(session, org_id, now().date())
-            problem = planning.build_problem(session, org_id, start, weeks)
+            problem = planning.build_problem(session, org_id, start, weeks, now=now())
         solved = planning.solve_problem(problem, options)
         if options.progress:
             click.echo("\r\033[K", nl=False, err=True)

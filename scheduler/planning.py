@@ -78,7 +78,7 @@ def generate(
     now: datetime,
 ) -> Generated:
     """Plan the org for `weeks` from `start` and store the plan as a new draft version."""
-    problem = build_problem(session, org_id, start, weeks)
+    problem = build_problem(session, org_id, start, weeks, now=now)
     solved = solve_problem(problem, options)
     if solved.result is None:
         return Generated(plan=None, explanation=solved.explanation, report=None)
@@ -86,8 +86,14 @@ def generate(
     return Generated(plan=row, explanation=[], report=solved.report)
 
 
-def build_problem(session: Session, org_id: int, start: date, weeks: int) -> model.Problem:
-    """Build the problem from the database; published shifts before `start` count as history."""
+def build_problem(
+    session: Session, org_id: int, start: date, weeks: int, now: datetime | None = None
+) -> model.Problem:
+    """Build the problem from the database; published shifts before `start` count as history.
+
+    Re-planning a horizon that has a published plan keeps that plan's started shifts (those
+    before `now`) and changes as few of its future ones as fairness allows.
+    """
     org_row = _org(session, org_id)
     horizon_start = local_midnight(start, org_row.timezone)
     earlier = [
@@ -96,7 +102,17 @@ def build_problem(session: Session, org_id: int, start: date, weeks: int) -> mod
         if a.start < horizon_start and a.person.active and a.team.active
     ]
     org = org_from_rows(session, org_row, extra_history=earlier)
-    return make_problem(org, start, weeks)
+    live = session.scalars(
+        select(PlanRow).where(
+            PlanRow.org_id == org_id, PlanRow.start == start, PlanRow.state == "published"
+        )
+    ).first()
+    if live is None or now is None:
+        return make_problem(org, start, weeks)
+    previous = [
+        assignment_from_row(a) for a in live.assignments if a.person.active and a.team.active
+    ]
+    return make_problem(org, start, weeks, previous=previous, now=now)
 
 
 def solve_problem(problem: model.Problem, options: SolveOptions) -> Solved:

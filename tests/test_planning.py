@@ -214,3 +214,28 @@ def test_a_restart_loses_nothing_that_was_committed(engine, db_url):
 
 def row_org(session, plan_row):
     return session.get(store.OrgRow, plan_row.org_id)
+
+
+def test_replanning_a_live_quarter_keeps_the_shifts_that_have_started(sessions):
+    org_id = imported(sessions)
+    plan_id = generate(sessions, org_id)
+    publish(sessions, plan_id)
+    with sessions() as session:
+        live = session.get(store.PlanRow, plan_id)
+        midway = min(a.start for a in live.assignments) + timedelta(days=8)
+        started = {
+            (a.team_id, a.start, a.role): a.person_id for a in live.assignments if a.start < midway
+        }
+    assert started
+    with sessions.begin() as session:  # those on call so far become part-timers: a fresh plan
+        for person_id in set(started.values()):  # would now give their shifts to others
+            session.get(store.PersonRow, person_id).fte = 0.2
+    with sessions.begin() as session:
+        replanned = planning.generate(session, org_id, START, WEEKS, FAST, "manager", midway)
+        assert replanned.plan is not None, replanned.explanation
+        kept = {
+            (a.team_id, a.start, a.role): a.person_id
+            for a in replanned.plan.assignments
+            if a.start < midway
+        }
+    assert kept == started
