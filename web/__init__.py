@@ -1,0 +1,175 @@
+"""The Rota web app: `create_app()` builds it from the environment, one blueprint per screen."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import secrets
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+
+from scheduler import store
+
+log = logging.getLogger(__name__)
+
+# Screens of this package, each a module with a blueprint `bp`.
+SCREENS = (
+    "auth",
+    "home",
+    "schedule",
+    "shifts",
+    "swaps",
+    "leave",
+    "plans",
+    "fairness",
+    "audit",
+    "feeds_page",
+)
+# Blueprints that authenticate every request themselves (bearer API tokens, secret feed URLs):
+# they skip the CSRF check. A module missing during development is skipped with a warning.
+TOKEN_AUTHENTICATED = ("web.feeds", "web.api")
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: config, secret key, database, blueprints."""
+    app = Flask(__name__, instance_path=os.environ.get("ROTA_INSTANCE_PATH") or None)
+    app.config.from_mapping(_config_from_env(os.environ))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    # Secure cookies need HTTPS: on with ROTA_SECURE_COOKIES=1 (or SECURE_COOKIES in config).
+    app.config["SESSION_COOKIE_SECURE"] = bool(
+        app.config.get("SECURE_COOKIES") or app.config.get("SESSION_COOKIE_SECURE")
+    )
+
+    from web import csrf, db, viewer
+
+    app.config.setdefault("CLOCK", viewer.utcnow)
+    db.init_app(app)
+    csrf.init_app(app)
+    for name in SCREENS:
+        app.register_blueprint(importlib.import_module(f"web.{name}").bp)
+    for module_name in TOKEN_AUTHENTICATED:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            log.warning("%s is not there yet: its routes are off", module_name)
+            continue
+        app.register_blueprint(module.bp)
+        csrf.exempt(app, module.bp)
+
+    app.jinja_env.filters["local"] = viewer.local
+    app.jinja_env.filters["local_end"] = viewer.local_end
+    app.jinja_env.filters["person_name"] = viewer.person_name
+    app.jinja_env.filters["ratio"] = _ratio
+    app.jinja_env.filters["http_url"] = _http_url
+    app.context_processor(_template_globals)
+    for code in (400, 401, 403, 404, 405):
+        app.register_error_handler(code, _error_page)
+    app.after_request(_security_headers)
+    return app
+
+
+def _config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "DATABASE_URL": store.database_url(dict(environ)),
+        "SECRET_KEY": environ.get("ROTA_SECRET_KEY"),
+        "SECURE_COOKIES": environ.get("ROTA_SECURE_COOKIES", "") in ("1", "true", "yes"),
+        # The header a trusted reverse proxy names the signed-in user in (X-Forwarded-User, say).
+        "TRUST_PROXY_HEADER": environ.get("ROTA_TRUST_PROXY_HEADER") or None,
+        # The public address in feed links, when the app sits behind a proxy.
+        "BASE_URL": environ.get("ROTA_BASE_URL") or None,
+        # Seconds the solver may spend on "Generate next quarter" (the page never waits longer).
+        "SOLVE_SECONDS": float(environ.get("ROTA_SOLVE_SECONDS", "60")),
+        "SOLVE_WORKERS": int(environ.get("ROTA_SOLVE_WORKERS", "8")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "rota_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    }
+
+
+def instance_folder(app: Flask) -> Path:
+    """Return the instance folder (secret key, job status), creating it, never to be committed."""
+    folder = Path(app.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Secrets and local state of a running server: never commit them.\n*\n")
+    return folder
+
+
+def _instance_secret(app: Flask) -> str:
+    """Return the key kept in the instance folder, generating it on first run."""
+    path = instance_folder(app) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    # Owner-only from the start; O_EXCL makes two workers starting at once agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _wait_for_key(path)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+def _wait_for_key(path: Path) -> str:
+    # Another worker created the file a moment ago and may not have written it yet.
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise RuntimeError(f"{path} stays empty: delete it and start again")
+
+
+def _ratio(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _http_url(url: str | None) -> str:
+    # Links from the org file are only followed when they are web links (never javascript:).
+    return url if url and url.lower().startswith(("https://", "http://")) else "#"
+
+
+def _template_globals() -> dict[str, Any]:
+    from web import auth, viewer
+
+    return {"viewer": viewer, "is_manager": auth.is_manager, "is_admin": auth.is_admin}
+
+
+def _error_page(error):
+    from web.auth import wants_json
+
+    if wants_json() or request.path.startswith("/api/"):
+        return jsonify(error=error.name, detail=error.description), error.code
+    return render_template("error.html", error=error), error.code
+
+
+SECURITY_HEADERS = {
+    # Pages load only this site's own scripts, styles and images, and are never framed.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response

@@ -1,0 +1,127 @@
+"""Sign in and out, who the user is on each request, and the role checks views rely on.
+
+Roles: an engineer is a user linked to a person; a manager manages given teams
+(`accounts.manages`); an admin may do everything. A trusted reverse proxy may name the user in a
+header (config TRUST_PROXY_HEADER, off by default): only turn it on behind a proxy that strips
+that header from clients' requests.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from sqlalchemy import select
+
+from scheduler import accounts
+from scheduler.store import UserRow
+from web.db import get_session
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.before_app_request
+def load_user() -> None:
+    """Put the signed-in user (or None) on `g.user`."""
+    g.user = None
+    if request.endpoint == "static":
+        return
+    header = current_app.config.get("TRUST_PROXY_HEADER")
+    if header and request.headers.get(header):
+        name = request.headers[header]
+        g.user = get_session().scalars(select(UserRow).where(UserRow.username == name)).first()
+        return
+    user_id = session.get("user_id")
+    if user_id is not None:
+        g.user = get_session().get(UserRow, user_id)
+
+
+def wants_json() -> bool:
+    return request.path.endswith(".json") or (request.accept_mimetypes.best == "application/json")
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Send anonymous visitors to the sign-in page (401 for JSON endpoints)."""
+
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        if g.user is None:
+            if wants_json():
+                abort(401)
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(**kwargs)
+
+    return wrapped
+
+
+def is_admin() -> bool:
+    return g.user is not None and g.user.is_admin
+
+
+def can_manage(team_id: int) -> bool:
+    """Tell whether the user may manage the team: its manager, or an admin."""
+    return g.user is not None and (g.user.is_admin or accounts.manages(g.user, team_id))
+
+
+def is_manager() -> bool:
+    """Tell whether the user manages any team (or is an admin)."""
+    return g.user is not None and (g.user.is_admin or bool(g.user.managed))
+
+
+def require_manager(team_id: int | None = None) -> None:
+    """Refuse (403) a user who does not manage the team (or any team, when none is named)."""
+    allowed = is_manager() if team_id is None else can_manage(team_id)
+    if not allowed:
+        abort(403)
+
+
+def require_person() -> int:
+    """Return the user's person id; refuse (403) users who are not on any rotation."""
+    if g.user is None or g.user.person_id is None:
+        abort(403)
+    return g.user.person_id
+
+
+def safe_next(target: str | None, default: str | None = None) -> str:
+    """Return `target` when it is a path on this site, else `default` (never an open redirect)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default or url_for("home.index")
+
+
+@bp.route("/login", methods=("GET", "POST"))
+def login():
+    """Sign in with a local account."""
+    next_url = request.values.get("next")
+    if request.method == "POST":
+        user = accounts.authenticate(
+            get_session(), request.form.get("username", ""), request.form.get("password", "")
+        )
+        if user is not None:
+            session.clear()  # a fresh session on sign-in: no fixation
+            session["user_id"] = user.id
+            session.permanent = True
+            return redirect(safe_next(next_url))
+        flash("Wrong username or password.", "error")
+        return render_template("auth/login.html", next=next_url), 401
+    return render_template("auth/login.html", next=next_url)
+
+
+@bp.route("/logout", methods=("POST",))
+def logout():
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,38 @@
+"""The database for the web app: one engine per app, one session per request on `flask.g`."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from scheduler import store
+
+
+def init_app(app: Flask) -> None:
+    """Create the app's engine (or take the one given), migrate it, close sessions on teardown."""
+    engine = app.config.get("ENGINE")
+    if engine is None:
+        engine = store.make_engine(app.config["DATABASE_URL"], app.config.get("DATABASE_SCHEMA"))
+    if app.config.get("MIGRATE", True):
+        store.migrate(engine)
+    app.extensions["rota.engine"] = engine
+    app.extensions["rota.sessions"] = store.session_factory(engine)
+    app.teardown_appcontext(close_session)
+
+
+def sessions(app: Flask | None = None):
+    """Return the app's session factory (background jobs open their own sessions with it)."""
+    return (app or current_app).extensions["rota.sessions"]
+
+
+def get_session() -> Session:
+    """Return this request's session, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = sessions()()
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()  # rolls back whatever a failed request left uncommitted

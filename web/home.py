@@ -1,0 +1,33 @@
+"""Home: who is on call now and next, per team, in the viewer's time zone."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from scheduler import planning
+from web import viewer
+from web.auth import login_required
+from web.db import get_session
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Show who is on call now and next, per team."""
+    org, now = viewer.org(), viewer.now()
+    if org is None:
+        return render_template("home.html", org=None, teams=[])
+    session = get_session()
+    current = planning.on_call(session, org.id, now)
+    upcoming = planning.next_on_call(session, org.id, now)
+    teams = [
+        {
+            "team": team,
+            "now": [e for e in current if e.team_key == team.key],
+            "next": [e for e in upcoming if e.team_key == team.key],
+        }
+        for team in viewer.teams()
+    ]
+    return render_template("home.html", org=org, teams=teams, now=now)

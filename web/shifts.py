@@ -1,0 +1,92 @@
+"""My shifts (with my load, fair share and ratio) and one shift's page: offer it, or trade it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+
+from scheduler import planning, swaps
+from scheduler.store import AssignmentRow, PersonRow
+from web import queries, viewer
+from web.auth import login_required
+from web.db import get_session
+
+bp = Blueprint("shifts", __name__)
+
+
+@bp.route("/me/shifts")
+@login_required
+def mine():
+    """List my upcoming shifts with my load, fair share and ratio."""
+    org, me = viewer.org(), viewer.person()
+    if org is None or me is None:
+        return render_template("shifts/mine.html", me=None, shifts=[], fairness=[])
+    session, now = get_session(), viewer.now()
+    upcoming = queries.published_shifts(session, org.id, person_id=me.id, start=now)
+    plans = {a.plan_id: a.plan for a in upcoming}
+    running = planning.plan_covering(session, org.id, now)
+    if running is not None:
+        plans.setdefault(running.id, running)
+    fairness = []
+    for plan in sorted(plans.values(), key=lambda p: p.start):
+        report = planning.fairness_of(session, plan.id)
+        row = next((p for p in report.people if p.person == me.key), None)
+        fairness.append({"plan": plan, "me": row, "max_ratio": report.max_load_ratio})
+    teammates = {a.team_id: _teammates(a.team, me.id) for a in upcoming}
+    return render_template(
+        "shifts/mine.html",
+        me=me,
+        shifts=upcoming,
+        fairness=fairness,
+        teammates=teammates,
+        incoming=sum(
+            s.from_person_id != me.id and s.status == "open"
+            for s in swaps.open_swaps_for(session, me.id, now)
+        ),
+    )
+
+
+@bp.route("/shifts/<int:assignment_id>")
+@login_required
+def shift(assignment_id: int):
+    """Show a shift; its holder sees who could take it and the fairness effect of a swap."""
+    session, org, now = get_session(), viewer.org(), viewer.now()
+    row = session.get(AssignmentRow, assignment_id)
+    if row is None or org is None or row.plan.org_id != org.id:
+        abort(404)
+    me = viewer.person_id()
+    can_swap = row.person_id == me and row.plan.state == planning.PUBLISHED and row.start > now
+    context = {"shift": row, "can_swap": can_swap, "preview": None}
+    if can_swap:
+        others = queries.published_shifts(session, org.id, team_id=row.team_id, start=now)
+        context.update(
+            suggestions=swaps.suggest_takers(session, row.id),
+            teammates=_teammates(row.team, me),
+            trades=[a for a in others if a.person_id != me and a.start > now],
+        )
+        context["preview"] = _preview(session, row)
+    return render_template("shifts/shift.html", **context)
+
+
+def _preview(session, row: AssignmentRow):
+    """Preview the swap named by ?to= (a teammate) or ?other= (a shift to trade for)."""
+    other_id = request.args.get("other", type=int)
+    to_id = request.args.get("to", type=int)
+    other = session.get(AssignmentRow, other_id) if other_id else None
+    if other is not None:
+        if other.team.org_id != row.team.org_id:
+            abort(404)
+        to_id = other.person_id
+    if to_id is None:
+        return None
+    taker = session.get(PersonRow, to_id)
+    if taker is None or taker.org_id != row.team.org_id:
+        abort(404)
+    try:
+        result = swaps.preview(session, row.id, to_id, other.id if other is not None else None)
+    except swaps.SwapRefused as refused:
+        return {"taker": taker, "other": other, "result": None, "refused": str(refused)}
+    return {"taker": taker, "other": other, "result": result, "refused": None}
+
+
+def _teammates(team, me: int | None) -> list[PersonRow]:
+    return [m.person for m in team.memberships if m.person_id != me and m.person.active]

@@ -1,0 +1,182 @@
+"""Swaps: offers and trades addressed to me or open in my team, and every answer to them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+
+from scheduler import swaps
+from scheduler.store import AssignmentRow, SwapRow
+from web import auth, queries, viewer
+from web.auth import login_required
+from web.db import get_session
+
+bp = Blueprint("swaps", __name__)
+
+
+@bp.route("/swaps")
+@login_required
+def index():
+    """List swaps for me to answer, my own pending ones, and those awaiting my approval."""
+    session, me, now = get_session(), viewer.person_id(), viewer.now()
+    pending = swaps.open_swaps_for(session, me, now) if me is not None else []
+    incoming = [
+        {"swap": s, "preview": _preview(s, me)}
+        for s in pending
+        if s.from_person_id != me and s.status == "open"
+    ]
+    return render_template(
+        "swaps/index.html",
+        incoming=incoming,
+        outgoing=[s for s in pending if s.from_person_id == me],
+        accepted=[s for s in pending if s.accepted_by_id == me and s.from_person_id != me],
+        awaiting=swaps.awaiting_approval_for(session, g.user.id) if auth.is_manager() else [],
+    )
+
+
+def _preview(swap: SwapRow, me: int) -> swaps.SwapPreview | None:
+    """Preview me taking the swap (None when it cannot even be judged, e.g. a person left)."""
+    try:
+        return swaps.preview(get_session(), swap.assignment_id, me, swap.other_assignment_id)
+    except swaps.SwapRefused:
+        return None
+
+
+@bp.route("/shifts/<int:assignment_id>/offer", methods=("POST",))
+@login_required
+def offer(assignment_id: int):
+    """Offer my shift to a named teammate, or to anyone eligible."""
+    me = auth.require_person()
+    row = _own_shift(assignment_id, me)
+    to = request.form.get("to_person_id", type=int)  # empty: anyone eligible
+    return _attempt(
+        lambda: swaps.offer(get_session(), row.id, me, to, viewer.now()),
+        "Offer made.",
+        url_for("shifts.shift", assignment_id=row.id),
+    )
+
+
+@bp.route("/shifts/<int:assignment_id>/trade", methods=("POST",))
+@login_required
+def trade(assignment_id: int):
+    """Propose to trade my shift for a teammate's."""
+    me = auth.require_person()
+    row = _own_shift(assignment_id, me)
+    other_id = request.form.get("other_assignment_id", type=int)
+    other = get_session().get(AssignmentRow, other_id) if other_id else None
+    if other is None or other.team.org_id != row.team.org_id:
+        abort(400, description="Choose a shift to trade for.")
+    return _attempt(
+        lambda: swaps.propose_trade(get_session(), row.id, other.id, me, viewer.now()),
+        "Trade proposed.",
+        url_for("shifts.shift", assignment_id=row.id),
+    )
+
+
+@bp.route("/swaps/<int:swap_id>/accept", methods=("POST",))
+@login_required
+def accept(swap_id: int):
+    """Accept a swap addressed to me or open in my team."""
+    me = auth.require_person()
+    swap = _answerable(swap_id, me)
+    return _attempt(
+        lambda: swaps.accept(get_session(), swap.id, me, viewer.now()), "Swap accepted."
+    )
+
+
+@bp.route("/swaps/<int:swap_id>/decline", methods=("POST",))
+@login_required
+def decline(swap_id: int):
+    """Decline a swap addressed to me."""
+    me = auth.require_person()
+    swap = _answerable(swap_id, me)
+    return _attempt(
+        lambda: swaps.decline(get_session(), swap.id, me, viewer.now()), "Swap declined."
+    )
+
+
+@bp.route("/swaps/<int:swap_id>/cancel", methods=("POST",))
+@login_required
+def cancel(swap_id: int):
+    """Withdraw my own offer or trade."""
+    me = auth.require_person()
+    swap = _swap(swap_id)
+    if swap.from_person_id != me:
+        abort(403)
+    return _attempt(
+        lambda: swaps.cancel(get_session(), swap.id, me, viewer.now()), "Swap withdrawn."
+    )
+
+
+@bp.route("/swaps/<int:swap_id>/approve", methods=("POST",))
+@login_required
+def approve(swap_id: int):
+    """Approve a swap in a team I manage."""
+    swap = _swap(swap_id)
+    auth.require_manager(swap.assignment.team_id)
+    return _attempt(
+        lambda: swaps.approve(get_session(), swap.id, g.user.id, viewer.now()),
+        "Swap approved.",
+    )
+
+
+@bp.route("/swaps/<int:swap_id>/refuse", methods=("POST",))
+@login_required
+def refuse(swap_id: int):
+    """Refuse a swap in a team I manage."""
+    swap = _swap(swap_id)
+    auth.require_manager(swap.assignment.team_id)
+    return _attempt(
+        lambda: swaps.refuse(get_session(), swap.id, g.user.id, viewer.now()),
+        "Swap refused.",
+    )
+
+
+def _swap(swap_id: int) -> SwapRow:
+    swap = get_session().get(SwapRow, swap_id)
+    org = viewer.org()
+    if swap is None or org is None or swap.assignment.team.org_id != org.id:
+        abort(404)
+    return swap
+
+
+def _own_shift(assignment_id: int, me: int) -> AssignmentRow:
+    row = get_session().get(AssignmentRow, assignment_id)
+    org = viewer.org()
+    if row is None or org is None or row.team.org_id != org.id:
+        abort(404)
+    if row.person_id != me:
+        abort(403)  # only the holder offers or trades a shift
+    return row
+
+
+def _answerable(swap_id: int, me: int) -> SwapRow:
+    """Return a swap I may answer: addressed to me, or open to anyone in my team."""
+    swap = _swap(swap_id)
+    addressed = swap.to_person_id == me
+    open_to_me = (
+        swap.to_person_id is None
+        and swap.from_person_id != me
+        and swap.assignment.team_id in queries.team_ids_of(get_session(), me)
+    )
+    if not (addressed or open_to_me):
+        abort(403)
+    return swap
+
+
+def _attempt(action: Callable[[], object], done: str, back: str | None = None):
+    """Run a swap service and commit; a refusal is shown with its reason and changes nothing."""
+    session = get_session()
+    try:
+        action()
+        session.commit()
+    except swaps.SwapRefused as refused:
+        session.rollback()
+        flash(f"Not done: {refused}", "error")
+    except PermissionError:
+        session.rollback()
+        abort(403)
+    else:
+        flash(done, "ok")
+    return redirect(back or auth.safe_next(request.form.get("back"), url_for("swaps.index")))
