@@ -235,6 +235,30 @@ def users_passwd(username, password_stdin, db_url):
         click.echo(f"password: {password}")
 
 
+@users.command("token")
+@click.argument("username")
+@click.option("--revoke-old", is_flag=True, help="Revoke this user's earlier API tokens.")
+@db_option
+def users_token(username, revoke_old, db_url):
+    """Issue an API token for USERNAME (for `Authorization: Bearer`); printed once."""
+    with database(db_url) as sessions, sessions.begin() as session:
+        user = accounts.user_by_name(session, username)
+        if user is None:
+            raise BadInput(f"no user named {username!r}")
+        if revoke_old:
+            for old in session.scalars(
+                select(store.TokenRow).where(
+                    store.TokenRow.kind == "api",
+                    store.TokenRow.user_id == user.id,
+                    store.TokenRow.revoked_at.is_(None),
+                )
+            ).all():
+                accounts.revoke_token(session, old.id, now=now(), actor=actor())
+        token = accounts.issue_token(session, "api", user_id=user.id, now=now())
+    click.echo(f"API token for {username} (shown only now; stored as a fingerprint):")
+    click.echo(token)
+
+
 @users.command("list")
 @db_option
 def users_list(db_url):

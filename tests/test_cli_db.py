@@ -307,3 +307,19 @@ def test_a_database_that_cannot_be_opened_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["import", str(TEAM_FILE), "--db", url])
     assert result.exit_code == 2 and "cannot open the database" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_users_token_issues_an_api_token_that_resolves(rota, sessions_):
+    assert rota("users", "add", "robot").exit_code == 0
+    first = rota("users", "token", "robot")
+    assert first.exit_code == 0, first.output
+    old = first.stdout.strip().splitlines()[-1]
+    second = rota("users", "token", "robot", "--revoke-old")
+    assert second.exit_code == 0, second.output
+    fresh = second.stdout.strip().splitlines()[-1]
+    with sessions_() as session:
+        assert accounts.lookup_token(session, "api", old) is None  # revoked by --revoke-old
+        row = accounts.lookup_token(session, "api", fresh)
+        assert session.get(store.UserRow, row.user_id).username == "robot"
+    missing = rota("users", "token", "nobody")
+    assert missing.exit_code == 2 and "no user named" in missing.output

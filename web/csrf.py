@@ -45,8 +45,8 @@ def csrf_field() -> Markup:
 
 def check() -> None:
     """Refuse an unsafe request without the session's token."""
-    if request.method not in UNSAFE:
-        return
+    if request.method not in UNSAFE or request.url_rule is None:
+        return  # safe methods; unknown routes go on to their 404 or 405
     if current_app.extensions["rota.csrf_exempt"].intersection(request.blueprints):
         return
     expected = session.get(FIELD)
