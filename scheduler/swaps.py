@@ -183,6 +183,18 @@ def propose_trade(
     return _created(session, swap, "swap.trade", actor_person_id, now)
 
 
+def may_answer(session: Session, swap: SwapRow, person_id: int) -> bool:
+    """Tell whether a person may answer a swap: it names them, or is open to their team."""
+    if swap.to_person_id is not None:
+        return swap.to_person_id == person_id
+    if swap.from_person_id == person_id:
+        return False
+    teams = session.scalars(
+        select(MembershipRow.team_id).where(MembershipRow.person_id == person_id)
+    )
+    return swap.assignment.team_id in set(teams)
+
+
 @_rolls_back_on_refusal
 def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) -> SwapRow:
     """Accept an offer or a trade: it applies now, or awaits a manager when the team asks so."""

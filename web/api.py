@@ -341,13 +341,7 @@ def accept_swap(swap_id: int):
     """Accept a swap offered to me (or to anyone in my team); a broken rule answers 409."""
     me = _require_person()
     swap = _swap(swap_id)
-    addressed = swap.to_person_id == me
-    open_to_me = (
-        swap.to_person_id is None
-        and swap.from_person_id != me
-        and swap.assignment.team_id in queries.team_ids_of(get_session(), me)
-    )
-    if not (addressed or open_to_me):
+    if not swaps.may_answer(get_session(), swap, me):
         raise forbidden("this swap was not offered to you")
     session, now = get_session(), viewer.now()
     return jsonify(_swap_json(_attempt(lambda: swaps.accept(session, swap.id, me, now))))

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from scheduler import swaps
 from scheduler.store import AssignmentRow, SwapRow
-from web import auth, queries, viewer
+from web import auth, viewer
 from web.auth import login_required
 from web.db import get_session
 
@@ -154,13 +154,7 @@ def _own_shift(assignment_id: int, me: int) -> AssignmentRow:
 def _answerable(swap_id: int, me: int) -> SwapRow:
     """Return a swap I may answer: addressed to me, or open to anyone in my team."""
     swap = _swap(swap_id)
-    addressed = swap.to_person_id == me
-    open_to_me = (
-        swap.to_person_id is None
-        and swap.from_person_id != me
-        and swap.assignment.team_id in queries.team_ids_of(get_session(), me)
-    )
-    if not (addressed or open_to_me):
+    if not swaps.may_answer(get_session(), swap, me):
         abort(403)
     return swap
 
