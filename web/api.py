@@ -212,7 +212,7 @@ def _range() -> tuple[datetime, datetime | None]:
 @bp.get("/leave")
 def list_leave():
     """List leave of the people I may see (myself, and my teams' members if I manage them)."""
-    reach = _people_in_reach()
+    reach = viewer.people_in_reach()
     key = request.args.get("person")
     if key is not None:
         person = _person(key, "person")
@@ -238,7 +238,7 @@ def create_leave():
     if key is None and me is None:
         raise bad("person", "person is required: this API token's user has no person")
     person = _person(key, "person") if key is not None else me
-    if person.id not in _people_in_reach():
+    if person.id not in viewer.people_in_reach():
         raise forbidden("you may only enter your own leave and that of teams you manage")
     start = io.instant(io.text_field(data, "start", 40), "start", person.timezone)
     end = io.instant(io.text_field(data, "end", 40), "end", person.timezone, is_end=True)
@@ -260,18 +260,6 @@ def create_leave():
     session.commit()
     hits = leave_service.conflicts(session, person.id, start, end) if kind == "leave" else []
     return jsonify({**io.leave(row), "conflicts": [io.shift(a) for a in hits]}), 201
-
-
-def _people_in_reach() -> dict[int, PersonRow]:
-    """Return the people whose leave I may see and enter: myself and members of my teams."""
-    people: dict[int, PersonRow] = {}
-    me = viewer.person()
-    if me is not None:
-        people[me.id] = me
-    for team in viewer.teams():
-        if accounts.manages(g.user, team.id):
-            people.update({m.person_id: m.person for m in team.memberships if m.person.active})
-    return people
 
 
 # --- swaps ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from scheduler import leave as leave_service
 from scheduler.store import PersonRow, TimeOffRow
-from web import auth, queries, viewer
+from web import queries, viewer
 from web.auth import login_required
 from web.db import get_session
 
@@ -20,7 +20,7 @@ bp = Blueprint("leave", __name__)
 def index():
     """List upcoming leave I may see and change, each with the published shifts it hits."""
     session, now = get_session(), viewer.now()
-    people = _people_in_reach()
+    people = viewer.people_in_reach()
     entries = queries.time_off(session, people, start=now, kinds=leave_service.KINDS)
     rows = [
         {
@@ -96,24 +96,12 @@ def delete(leave_id: int):
     return redirect(url_for("leave.index"))
 
 
-def _people_in_reach() -> dict[int, PersonRow]:
-    """Return the people whose leave I may enter: myself and members of teams I manage."""
-    people: dict[int, PersonRow] = {}
-    me = viewer.person()
-    if me is not None:
-        people[me.id] = me
-    for team in viewer.teams():
-        if auth.can_manage(team.id):
-            people.update({m.person_id: m.person for m in team.memberships if m.person.active})
-    return people
-
-
 def _person_in_reach(person_id: int | None) -> PersonRow:
     """Return the person when I may enter their leave; else 403 (404 when there is none)."""
     org = viewer.org()
     person = get_session().get(PersonRow, person_id) if person_id else None
     if person is None or org is None or person.org_id != org.id:
         abort(404)
-    if person.id not in _people_in_reach():
+    if person.id not in viewer.people_in_reach():
         abort(403)
     return person

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g
 from sqlalchemy import select
 
+from scheduler import accounts
 from scheduler.store import OrgRow, PersonRow, TeamRow
 from web.db import get_session
 
@@ -91,3 +92,17 @@ def team_by_key(key: str) -> TeamRow | None:
 def utcnow() -> datetime:
     """The default clock."""
     return datetime.now(UTC)
+
+
+def people_in_reach() -> dict[int, PersonRow]:
+    """Return the people whose leave the viewer may see and enter: themselves and the members
+    of teams they manage (every team, for an admin)."""
+    user = g.get("user")
+    people: dict[int, PersonRow] = {}
+    me = person()
+    if me is not None:
+        people[me.id] = me
+    for team in teams():
+        if user is not None and (user.is_admin or accounts.manages(user, team.id)):
+            people.update({m.person_id: m.person for m in team.memberships if m.person.active})
+    return people
