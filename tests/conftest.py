@@ -82,3 +82,8 @@ def sessions(engine):
     from scheduler.store import session_factory
 
     return session_factory(engine)
+
+
+def pytest_configure(config) -> None:
+    """Register the markers the suite uses (`-m browser` runs the Playwright tests alone)."""
+    config.addinivalue_line("markers", "browser: drives a real browser (Debian's Chromium)")
