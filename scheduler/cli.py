@@ -24,7 +24,6 @@ from scheduler.explain import explain, precheck
 from scheduler.fairness import fairness_report
 from scheduler.feeds import write_feeds
 from scheduler.model import INFEASIBLE, Assignment, Problem
-from scheduler.planning import lower_bound_of
 from scheduler.points import DayCalendar
 from scheduler.reports import fairness_frame, plan_frame, summary_text
 from scheduler.shifts import make_problem
@@ -128,7 +127,7 @@ def plan(
     if result is None or result.status == INFEASIBLE:
         _no_plan(problem, obvious, result, as_json, time_limit)
     calendar = DayCalendar(org)
-    bound = _lower_bound(result)
+    bound = result.lower_bound
     report = fairness_report(problem, result.assignments, calendar, bound)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -158,10 +157,6 @@ def plan(
 
 
 _load = load_org_file
-
-
-def _lower_bound(result) -> float | None:
-    return lower_bound_of(result)
 
 
 def _no_plan(problem: Problem, obvious, result, as_json: bool, time_limit: float) -> None:

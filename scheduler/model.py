@@ -235,6 +235,12 @@ class Plan:
     solve_seconds: float = 0.0
     objective: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def lower_bound(self) -> float | None:
+        """Return the larger of the max-flow bound and the solver's proven bound."""
+        bounds = [b for b in (self.objective.get("flow_bound"), self.solver_bound) if b]
+        return max(bounds) if bounds else None
+
     def of_person(self, person_id: str) -> list[Assignment]:
         return [a for a in self.assignments if a.person == person_id]
 

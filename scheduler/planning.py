@@ -129,15 +129,9 @@ def solve_problem(problem: model.Problem, options: SolveOptions) -> Solved:
         sentences = explain(problem, time_limit=min(options.time_limit, 30))
         sentences = sentences or ["no plan was found within the time limit; allow a longer solve"]
         return Solved(None, sentences, None, None)
-    bound = lower_bound_of(result)
+    bound = result.lower_bound
     report = fairness_report(problem, result.assignments, DayCalendar(problem.org), bound)
     return Solved(result, [], report, bound)
-
-
-def lower_bound_of(result: model.Plan) -> float | None:
-    """Return the larger of the max-flow bound and the solver's proven bound."""
-    bounds = [b for b in (result.objective.get("flow_bound"), result.solver_bound) if b]
-    return max(bounds) if bounds else None
 
 
 def store_draft(
@@ -255,9 +249,9 @@ def next_quarter_start(session: Session, org_id: int, today: date) -> date:
     return max(end + timedelta(days=-end.weekday() % 7), next_monday)
 
 
-def on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
-    """Return who holds each role of each active team at `at`, from published plans only."""
-    rows = session.execute(
+def _published_rows(session: Session, org_id: int, *conditions) -> list:
+    """Return (assignment, plan) pairs of active teams' published shifts, in time order."""
+    return session.execute(
         select(AssignmentRow, PlanRow)
         .join(PlanRow, AssignmentRow.plan_id == PlanRow.id)
         .join(TeamRow, AssignmentRow.team_id == TeamRow.id)
@@ -265,27 +259,21 @@ def on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
             PlanRow.org_id == org_id,
             PlanRow.state == PUBLISHED,
             TeamRow.active.is_(True),
-            AssignmentRow.start <= at,
-            AssignmentRow.end > at,
+            *conditions,
         )
+        .order_by(AssignmentRow.start)
     ).all()
+
+
+def on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
+    """Return who holds each role of each active team at `at`, from published plans only."""
+    rows = _published_rows(session, org_id, AssignmentRow.start <= at, AssignmentRow.end > at)
     return _crews([a for a, _ in rows], {a.id: p for a, p in rows})
 
 
 def next_on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
     """Return, per active team, the next shift's crew starting after `at` (published plans)."""
-    rows = session.execute(
-        select(AssignmentRow, PlanRow)
-        .join(PlanRow, AssignmentRow.plan_id == PlanRow.id)
-        .join(TeamRow, AssignmentRow.team_id == TeamRow.id)
-        .where(
-            PlanRow.org_id == org_id,
-            PlanRow.state == PUBLISHED,
-            TeamRow.active.is_(True),
-            AssignmentRow.start > at,
-        )
-        .order_by(AssignmentRow.start)
-    ).all()
+    rows = _published_rows(session, org_id, AssignmentRow.start > at)
     first: dict[int, datetime] = {}
     for a, _ in rows:
         first.setdefault(a.team_id, a.start)
