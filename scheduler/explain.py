@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.eligibility import unavailability
 from scheduler.model import Org, Problem, Shift, Team
+from scheduler.rules import duration
 from scheduler.solver import infeasible_core
 
 REASONS = {
@@ -123,7 +124,7 @@ def rest_capacity(problem: Problem, team: Team) -> list[str]:
     most = {m: _most_shifts(problem, team, m) for m in team.members}
     if sum(most.values()) >= needed or open_places < needed:
         return []  # enough room, or leave alone already explains it (uncoverable shifts)
-    rest = _duration(team.rotation.min_rest)
+    rest = duration(team.rotation.min_rest)
     return [
         f"{team.id}: rest rule (min_rest {rest}) lets its {len(team.members)} members take "
         f"at most {sum(most.values())} of the {needed} places "
@@ -160,12 +161,6 @@ def trainees_without_path(problem: Problem) -> list[str]:
     return found
 
 
-def _duration(delta: timedelta) -> str:
-    days, seconds = delta.days, delta.seconds
-    hours = seconds // 3600
-    return (f"{days}d" if days else "") + (f"{hours}h" if hours else "") or "0h"
-
-
 def describe(problem: Problem, group: tuple) -> str:
     """Turn one rule group of an infeasible core into a sentence."""
     org = problem.org
@@ -192,7 +187,7 @@ def describe(problem: Problem, group: tuple) -> str:
         )
     if kind == "rest":
         teams = [org.team(t) for t in group[1:]]
-        rests = ", ".join(f"{t.id} {_duration(t.rotation.min_rest)}" for t in teams)
+        rests = ", ".join(f"{t.id} {duration(t.rotation.min_rest)}" for t in teams)
         return (
             f"{'/'.join(t.id for t in teams)}: the rest rule (min_rest {rests}) keeps whoever "
             f"was just on call off the next shifts, leaving too few people"

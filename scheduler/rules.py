@@ -99,11 +99,8 @@ def overlap(problem: Problem, plan: Plan) -> list[Violation]:
 def leave(problem: Problem, plan: Plan) -> list[Violation]:
     """No assignment overlaps a leave of its person."""
     org, found = problem.org, []
-    leave_by_person: dict[str, list[Leave]] = defaultdict(list)
-    for away in org.leave:
-        leave_by_person[away.person].append(away)
     for a in sorted(plan.assignments):
-        for away in leave_by_person.get(a.person, ()):
+        for away in org.leave_of(a.person):
             if a.shift.overlaps(away.start, away.end):
                 message = (
                     f"{_name(org, a.person)} is on leave {_leave_span(org, away)} "
@@ -130,10 +127,10 @@ def rest(problem: Problem, plan: Plan) -> list[Violation]:
                 needed = max(_min_rest(org, first.team), _min_rest(org, second.team))
                 if gap < needed:
                     message = (
-                        f"{_name(org, person)} has only {_duration(gap)} off between "
+                        f"{_name(org, person)} has only {duration(gap)} off between "
                         f"{_held_on(org, first, first_roles, first_past)} and "
                         f"{_held_on(org, second, second_roles, second_past)}; "
-                        f"needs at least {_duration(needed)}."
+                        f"needs at least {duration(needed)}."
                     )
                     found.append(_at("rest", second, (person,), message))
     return found
@@ -381,7 +378,8 @@ def _leave_span(org: Org, away: Leave) -> str:
     return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} ({zone_name})"
 
 
-def _duration(span: timedelta) -> str:
+def duration(span: timedelta) -> str:
+    """Format a span like `1d 12h` for messages."""
     days, rest_minutes = divmod(int(span.total_seconds()) // 60, 24 * 60)
     hours, minutes = divmod(rest_minutes, 60)
     parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
