@@ -274,15 +274,24 @@ def compared(rm: RotaModel) -> list[str]:
     return sorted(p for p in members if rm.inputs.shares[p] > 0)
 
 
+def scaled_share(rm: RotaModel, person: str) -> int:
+    """Return a fair share in the model's integer units (rounded up, so ratios never overshoot)."""
+    return math.ceil(rm.inputs.shares[person] * SHARE_SCALE)
+
+
+def scaled_ratio_of(rm: RotaModel, person: str, load: int) -> int:
+    """Return the smallest `z` that the model's ratio constraint allows for this load."""
+    return -(-load * RATIO_SCALE * SHARE_SCALE // scaled_share(rm, person))
+
+
 def add_max_ratio(rm: RotaModel) -> cp_model.IntVar:
     """Phase 1: `z >= RATIO_SCALE * L_p / S_p` for everyone, linear since shares are constant."""
     people = compared(rm)
     top = max((rm.inputs.total_load / rm.inputs.shares[p] for p in people), default=1.0)
     z = rm.model.new_int_var(0, int(math.ceil(top * RATIO_SCALE)) + 1, "max_load_ratio")
     for p in people:
-        share = math.ceil(rm.inputs.shares[p] * SHARE_SCALE)
         load = rm.planned(p) + rm.inputs.history[p]
-        rm.model.add(load * (RATIO_SCALE * SHARE_SCALE) <= z * share)
+        rm.model.add(load * (RATIO_SCALE * SHARE_SCALE) <= z * scaled_share(rm, p))
     return z
 
 

@@ -21,7 +21,6 @@ from scheduler.eligibility import candidates
 from scheduler.fairness import fairness_inputs, lower_bound
 from scheduler.formulation import (
     RATIO_SCALE,
-    SHARE_SCALE,
     Key,
     RotaModel,
     add_max_ratio,
@@ -30,6 +29,7 @@ from scheduler.formulation import (
     build,
     compared,
     independent_groups,
+    scaled_ratio_of,
 )
 from scheduler.model import FEASIBLE, INFEASIBLE, OPTIMAL, Assignment, Plan, Problem
 from scheduler.points import DayCalendar
@@ -80,15 +80,7 @@ def scaled_ratio(rm: RotaModel, values: dict[Key, int]) -> int:
     for (i, role, p), v in values.items():
         if v and p in loads:
             loads[p] += rm.points[(i, role, p)]
-    return max(
-        (
-            math.ceil(
-                load * RATIO_SCALE * SHARE_SCALE / math.ceil(rm.inputs.shares[p] * SHARE_SCALE)
-            )
-            for p, load in loads.items()
-        ),
-        default=0,
-    )
+    return max((scaled_ratio_of(rm, p, load) for p, load in loads.items()), default=0)
 
 
 @dataclass
