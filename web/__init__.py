@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from scheduler import store
 
@@ -73,8 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["ratio"] = _ratio
     app.jinja_env.filters["http_url"] = _http_url
     app.context_processor(_template_globals)
-    for code in (400, 401, 403, 404, 405):
-        app.register_error_handler(code, _error_page)
+    app.register_error_handler(HTTPException, _error_page)
     app.after_request(_security_headers)
     return app
 
@@ -153,7 +153,12 @@ def _error_page(error):
     from web.auth import wants_json
 
     if wants_json() or request.path.startswith("/api/"):
-        return jsonify(error=error.name, detail=error.description), error.code
+        # The API's error shape, for every JSON answer (routing errors included).
+        response = jsonify(error=error.name.lower().replace(" ", "_"), message=error.description)
+        allow = dict(error.get_headers()).get("Allow")
+        if allow:
+            response.headers["Allow"] = allow
+        return response, error.code
     return render_template("error.html", error=error), error.code
 
 

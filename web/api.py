@@ -12,8 +12,6 @@ from datetime import datetime
 
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import and_, or_, select
-from werkzeug.exceptions import HTTPException
-from werkzeug.http import HTTP_STATUS_CODES
 
 from scheduler import accounts, planning, swaps
 from scheduler import leave as leave_service
@@ -64,43 +62,6 @@ def api_error(error: ApiError) -> tuple[Response, int]:
     if error.status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="rota"'
     return response, error.status
-
-
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException) -> Response:
-    return _json_error(error.code or 500, error.description)
-
-
-@bp.after_app_request
-def json_errors(response: Response) -> Response:
-    """Answer errors under the API's prefix in its JSON shape, even those raised before routing.
-
-    A request that matched no route never reached a view, so it gets its routing error (404,
-    or 405 with Allow) even when an app-wide check (CSRF) refused it first.
-    """
-    if not request.path.startswith(bp.url_prefix + "/") or response.status_code < 400:
-        return response
-    body = response.get_json(silent=True) if response.is_json else None
-    unrouted = request.url_rule is None and isinstance(request.routing_exception, HTTPException)
-    if isinstance(body, dict) and "message" in body and not unrouted:
-        return response
-    status = response.status_code
-    allow = response.headers.get("Allow")
-    if unrouted and (request.routing_exception.code or 0) >= 400:
-        status = request.routing_exception.code
-        valid = getattr(request.routing_exception, "valid_methods", None)
-        allow = ", ".join(valid) if valid else allow
-    fresh = _json_error(status)
-    if allow:
-        fresh.headers["Allow"] = allow
-    return fresh
-
-
-def _json_error(status: int, message: str | None = None) -> Response:
-    name = HTTP_STATUS_CODES.get(status, "error")
-    response = jsonify({"error": name.lower().replace(" ", "_"), "message": message or name})
-    response.status_code = status
-    return response
 
 
 # --- the document --------------------------------------------------------------------------
