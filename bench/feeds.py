@@ -57,9 +57,10 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import create_engine, func, select, text
 
 import web
-from scheduler import accounts, importer, planning, store, swaps
-from scheduler.orgfile import load_org
-from scheduler.solver import SolveOptions
+from scheduler import store
+from scheduler.domain.orgfile import load_org
+from scheduler.services import accounts, importer, planning, swaps
+from scheduler.solve.phases import SolveOptions
 
 REPO = Path(__file__).resolve().parent.parent
 ROTA = Path(sys.executable).parent / "rota"

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from scheduler.model import (
+from scheduler.domain.model import (
     Assignment,
     AvoidRequest,
     Horizon,
@@ -21,8 +21,8 @@ from scheduler.model import (
     Rotation,
     Team,
 )
-from scheduler.points import DayCalendar
-from scheduler.shifts import local_midnight, team_shifts
+from scheduler.domain.points import DayCalendar
+from scheduler.domain.shifts import local_midnight, team_shifts
 
 START = date(2027, 1, 4)  # a Monday; the quarter holds Good Friday and Easter Monday
 LOOKBACK_WEEKS = 13

@@ -30,14 +30,14 @@ from pathlib import Path
 
 import orgs
 
-from scheduler import solver as solver_module
-from scheduler.fairness import fairness_report, lower_bound
-from scheduler.formulation import independent_groups
-from scheduler.model import INFEASIBLE, Plan, Problem
-from scheduler.orgfile import load_org
-from scheduler.points import DayCalendar
-from scheduler.shifts import make_problem
-from scheduler.solver import Progress, SolveOptions, solve
+from scheduler.domain.fairness import fairness_report, lower_bound
+from scheduler.domain.model import INFEASIBLE, Plan, Problem
+from scheduler.domain.orgfile import load_org
+from scheduler.domain.points import DayCalendar
+from scheduler.domain.shifts import make_problem
+from scheduler.solve import phases as solver_module
+from scheduler.solve.formulation import independent_groups
+from scheduler.solve.phases import Progress, SolveOptions, solve
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path("../shared/benchmarks")  # relative to the repository
@@ -138,7 +138,7 @@ class Run:
 
 
 class Probe:
-    """Wrap the solver's steps (module globals of `scheduler.solver`) to time each one."""
+    """Wrap the solver's steps (module globals of `scheduler.solve.phases`) to time each one."""
 
     STEPS = {
         "fairness_inputs": "inputs",

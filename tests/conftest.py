@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from builders import FAST, build_small_team_org
 from hypothesis import HealthCheck, settings
+from support.builders import FAST, build_small_team_org
 
-from scheduler.model import Org
-from scheduler.solver import SolveOptions
+from scheduler.domain.model import Org
+from scheduler.solve.phases import SolveOptions
 
 # Property tests solve real problems: a generous per-example deadline (each solve is capped at a
 # few seconds, so only a runaway example exceeds it), a bounded number of examples.

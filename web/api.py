@@ -13,9 +13,9 @@ from datetime import datetime
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import and_, or_, select
 
-from scheduler import accounts, planning, swaps
-from scheduler import leave as leave_service
-from scheduler.planning import OnCall
+from scheduler.services import accounts, planning, swaps
+from scheduler.services import leave as leave_service
+from scheduler.services.planning import OnCall
 from scheduler.store import (
     AssignmentRow,
     MembershipRow,

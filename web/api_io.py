@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from scheduler.shifts import at_local, local_midnight
+from scheduler.domain.shifts import at_local, local_midnight
 from scheduler.store import AssignmentRow, PersonRow, SwapRow, TeamRow, TimeOffRow
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.leave import KINDS as LEAVE_KINDS
-from scheduler.model import ROLES
+from scheduler.domain.model import ROLES
+from scheduler.services.leave import KINDS as LEAVE_KINDS
 
 SWAP_STATUSES = ("open", "awaiting_approval", "accepted", "declined", "cancelled", "refused")
 MAX_ID = 2**31 - 1

@@ -6,7 +6,7 @@ import json
 
 from flask import Blueprint, render_template, request
 
-from scheduler import audit
+from scheduler.services import audit
 from web import auth
 from web.auth import login_required
 from web.db import get_session

@@ -26,7 +26,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from scheduler import accounts
+from scheduler.services import accounts
 from scheduler.store import UserRow
 from web.db import get_session
 

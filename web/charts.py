@@ -10,7 +10,7 @@ matplotlib.use("Agg")  # no display on a server; set before anything imports pyp
 
 from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
 
-from scheduler.fairness import PersonFairness  # noqa: E402
+from scheduler.domain.fairness import PersonFairness  # noqa: E402
 
 LOAD, SHARE, WEEKEND, HOLIDAY = "#3b6ea8", "#c9c9c9", "#e0a030", "#c0504d"
 

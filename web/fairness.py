@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from scheduler import planning
+from scheduler.services import planning
 from scheduler.store import PlanRow
 from web import charts, viewer
 from web.auth import login_required

@@ -11,7 +11,7 @@ import hashlib
 
 from flask import Blueprint, Response, abort, request
 
-from scheduler import accounts, feedstore
+from scheduler.services import accounts, feedstore
 from web import viewer
 from web.db import get_session
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, abort, current_app, g, render_template, request, url_for
 
-from scheduler import accounts
+from scheduler.services import accounts
 from web import auth, viewer
 from web.auth import login_required
 from web.db import get_session

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from scheduler import planning
+from scheduler.services import planning
 from web import viewer
 from web.auth import login_required
 from web.db import get_session

@@ -24,8 +24,8 @@ from typing import Any
 
 from flask import Flask
 
-from scheduler import planning
-from scheduler.solver import Progress, SolveOptions
+from scheduler.services import planning
+from scheduler.solve.phases import Progress, SolveOptions
 from web import db
 
 log = logging.getLogger(__name__)

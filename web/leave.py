@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from scheduler import leave as leave_service
+from scheduler.services import leave as leave_service
 from scheduler.store import PersonRow, TimeOffRow
 from web import queries, viewer
 from web.auth import login_required

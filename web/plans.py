@@ -19,7 +19,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from scheduler import planning
+from scheduler.services import planning
 from scheduler.store import PlanRow
 from web import auth, viewer
 from web.auth import login_required

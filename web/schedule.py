@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template, request
 
-from scheduler import planning
-from scheduler.shifts import local_midnight
+from scheduler.domain.shifts import local_midnight
+from scheduler.services import planning
 from scheduler.store import AssignmentRow, TimeOffRow
 from web import queries, viewer
 from web.auth import login_required

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from scheduler import planning, swaps
+from scheduler.services import planning, swaps
 from scheduler.store import AssignmentRow, PersonRow
 from web import queries, viewer
 from web.auth import login_required

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from scheduler import swaps
+from scheduler.services import swaps
 from scheduler.store import AssignmentRow, SwapRow
 from web import auth, viewer
 from web.auth import login_required

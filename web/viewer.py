@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, g
 from sqlalchemy import select
 
-from scheduler import accounts
+from scheduler.services import accounts
 from scheduler.store import OrgRow, PersonRow, TeamRow
 from web.db import get_session
 

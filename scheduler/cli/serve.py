@@ -1,0 +1,226 @@
+"""The `rota serve` and `rota demo` commands: run the web UI; set up the sample org and run it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler import store
+from scheduler.cli.common import (
+    BadInput,
+    actor,
+    database,
+    db_option,
+    load_org_file,
+    now,
+    parse_date,
+    shown_url,
+)
+from scheduler.cli.db import import_into, no_plan
+from scheduler.domain.feeds import write_feeds
+from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
+from scheduler.services import accounts, planning
+from scheduler.solve.phases import SolveOptions
+
+
+def default_workers() -> int:
+    return max(2, min(os.cpu_count() or 1, 4))
+
+
+def run_server(host: str, port: int, workers: int | None, debug: bool, db_url: str | None) -> None:
+    """Serve `web.create_app()`: gunicorn, or Flask's debug server with `debug`."""
+    url = db_url or store.database_url()
+    with database(url):
+        pass  # create or upgrade the schema once, before any worker starts
+    os.environ["ROTA_DATABASE_URL"] = url  # the app (and every worker) reads it
+    try:
+        from web import create_app
+
+        app = create_app()  # fail here, with one message, rather than in every worker
+    except Exception as err:  # noqa: BLE001 - any failure to build the app ends the command
+        raise click.ClickException(f"the web app cannot start: {err}") from None
+    if debug:
+        app.run(host=host, port=port, debug=True)
+        return
+    del app  # each worker builds its own app, with its own database connections
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def __init__(self, options: dict):
+            self.options = options
+            super().__init__()
+
+        def load_config(self) -> None:
+            for key, value in self.options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return create_app()
+
+    Server(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers or default_workers(),
+            # Threads keep a worker answering feeds while another request waits on the solver.
+            "worker_class": "gthread",
+            "threads": 4,
+            "accesslog": "-",
+            "errorlog": "-",
+        }
+    ).run()
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="gunicorn workers [default: CPUs, 2-4]."
+)
+@click.option("--debug", is_flag=True, help="Flask's debug server (reloads on change).")
+@db_option
+def serve(host, port, workers, debug, db_url):
+    """Serve the web UI and the feeds (gunicorn; Flask's debug server with --debug)."""
+    run_server(host, port, workers, debug, db_url)
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    password: str | None  # None: the account existed already
+    role: str
+
+
+@click.command()
+@click.argument("orgfile", default="data/acme.yaml", type=click.Path(dir_okay=False))
+@click.option("--start", callback=parse_date, default="2027-01-04", show_default=True)
+@click.option("--weeks", type=click.IntRange(1, 104), default=13, show_default=True)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Set everything up, then stop.")
+@click.option("--time-limit", type=click.FloatRange(1, 3600), default=60, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True)
+@db_option
+def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, workers, db_url):
+    """Import ORGFILE, plan and publish WEEKS from START, create logins, write OUT, and serve.
+
+    Safe to run again: an unchanged org keeps its published plan (and any swaps made since),
+    and existing accounts keep their passwords.
+    """
+    org = load_org_file(orgfile)
+    url = db_url or store.database_url()
+    click.echo(f"database: {shown_url(url)}")
+    options = SolveOptions(time_limit=time_limit, num_workers=workers, seed=1)
+    with database(url) as sessions:
+        result = import_into(sessions, org, orgfile)
+        changed = bool(result.changes)
+        click.echo(
+            f"imported {org.name}: {len(result.changes)} changes"
+            if changed
+            else f"{org.name} is already imported and unchanged"
+        )
+        plan_id = _published_plan(
+            sessions, result.org_id, start, weeks, replan=changed, options=options
+        )
+        logins = _create_logins(sessions, org)
+        _write_out(sessions, plan_id, Path(out_dir))
+    _print_logins(logins, f"http://{host}:{port}/")
+    if not no_serve:
+        run_server(host, port, None, False, url)
+
+
+def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, replan, options) -> int:
+    """Return the published plan of the horizon, solving and publishing one when needed."""
+    with sessions() as session:
+        live = session.scalar(
+            select(store.PlanRow).where(
+                store.PlanRow.org_id == org_id,
+                store.PlanRow.start == start,
+                store.PlanRow.weeks == weeks,
+                store.PlanRow.state == planning.PUBLISHED,
+            )
+        )
+        if live is not None and not replan:
+            click.echo(f"keeping published plan #{live.id} ({weeks} weeks from {start})")
+            return live.id
+        problem = planning.build_problem(session, org_id, start, weeks)
+    click.echo(f"planning {weeks} weeks from {start} (up to {options.time_limit:g} s)...")
+    solved = planning.solve_problem(problem, options)
+    if solved.result is None:
+        no_plan(solved.explanation, as_json=False)
+    with sessions.begin() as session:
+        row = planning.store_draft(session, org_id, problem, solved, actor(), now())
+        planning.publish(session, row.id, actor(), now())
+        click.echo(f"published plan #{row.id} (version {row.version})")
+        return row.id
+
+
+def _create_logins(sessions: sessionmaker[Session], org) -> list[Login]:
+    """Create an admin, a manager of the first team and its engineers (username = person id)."""
+    team = org.teams[0]
+    wanted = [
+        ("admin", None, True, (), "admin"),
+        ("manager", None, False, (team.id,), f"manager of {team.name}"),
+        *((m, m, False, (), f"engineer: {org.person(m).name}, {team.name}") for m in team.members),
+    ]
+    logins = []
+    with sessions.begin() as session:
+        org_id = store.org_row_by_name(session, org.name).id
+        for username, person, is_admin, manages, role in wanted:
+            if accounts.user_by_name(session, username) is not None:
+                logins.append(Login(username, None, role))
+                continue
+            password = accounts.generate_password()
+            try:
+                accounts.add_user(
+                    session,
+                    username,
+                    password,
+                    person,
+                    is_admin,
+                    manages,
+                    org_id,
+                    actor=actor(),
+                    now=now(),
+                )
+            except accounts.AccountError as err:
+                raise BadInput(str(err)) from None
+            logins.append(Login(username, password, role))
+    return logins
+
+
+def _write_out(sessions: sessionmaker[Session], plan_id: int, out: Path) -> None:
+    """Print the fairness report; write plan.csv, fairness.csv and feeds/ as `rota plan` does."""
+    with sessions() as session:
+        row = session.get(store.PlanRow, plan_id)
+        problem, plan = store.problem_for_plan(session, row)
+        report = planning.fairness_of(session, plan_id)
+    org = problem.org
+    click.echo("")
+    click.echo(summary_text(org, plan, report, plan.solve_seconds))
+    out.mkdir(parents=True, exist_ok=True)
+    plan_frame(org, plan).to_csv(out / "plan.csv", index=False)
+    fairness_frame(org, report).to_csv(out / "fairness.csv", index=False)
+    written = write_feeds(org, plan, out / "feeds", now=now())
+    click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(written)} feeds")
+
+
+def _print_logins(logins: list[Login], url: str) -> None:
+    click.echo(f"\nSign in at {url} with one of these accounts:")
+    width = max(len(login.username) for login in logins)
+    for login in logins:
+        secret = login.password or "(exists: `rota users passwd " + login.username + "` resets it)"
+        click.echo(f"  {login.username:<{width}}  {secret}  {login.role}")
+    if any(login.password for login in logins):
+        click.echo("Passwords are shown only now: they are stored hashed.")
+    click.echo("Feed URLs: the Feeds page after signing in, or `rota feeds`.")
+
+
+COMMANDS = (serve, demo)

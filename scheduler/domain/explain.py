@@ -1,0 +1,224 @@
+"""Why no plan exists, in sentences a manager can act on.
+
+Obvious causes are found by counting before any solving (too small a roster, a shift nobody can
+take, a trainee nobody can train); the rest come from an infeasible core of rule groups that
+the solver names, each turned into a sentence with the team, the dates, the rule and the people.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.domain.eligibility import unavailability
+from scheduler.domain.model import Org, Problem, Shift, Team
+from scheduler.domain.rules import duration
+from scheduler.solve.phases import infeasible_core
+
+REASONS = {
+    "leave": "on leave",
+    "joined": "not yet joined",
+    "site": "at another site",
+    "history-rest": "resting after their last shift",
+}
+
+
+def explain(problem: Problem, time_limit: float = 20.0) -> list[str]:
+    """Return sentences saying why the problem has no plan (empty if it may have one)."""
+    obvious = precheck(problem)
+    if obvious:
+        return obvious
+    core = infeasible_core(problem, time_limit)
+    if core is None:
+        return []
+    sentences = [describe(problem, group) for group in sorted(core, key=repr)]
+    return sentences or ["the rules cannot all hold at once, but no smaller cause was found"]
+
+
+def precheck(problem: Problem) -> list[str]:
+    """Find the causes that counting alone reveals."""
+    found: list[str] = []
+    for team in problem.org.teams:
+        found += roster_too_small(problem.org, team)
+        found += uncoverable_shifts(problem, team)
+        found += rest_capacity(problem, team)
+    found += trainees_without_path(problem)
+    return found
+
+
+def names(org: Org, people) -> str:
+    listed = [org.person(p).name for p in people]
+    return ", ".join(listed[:6]) + (f" and {len(listed) - 6} more" if len(listed) > 6 else "")
+
+
+def week_label(problem: Problem, team: Team, shift: Shift) -> str:
+    local = shift.start.astimezone(ZoneInfo(team.timezone))
+    if team.rotation.shift == "weekly" and not team.rotation.slots:
+        return f"week of {local:%Y-%m-%d}"
+    return f"{local:%a %Y-%m-%d %H:%M}"
+
+
+def roster_too_small(org: Org, team: Team) -> list[str]:
+    trained = [m for m in team.members if not org.person(m).is_trainee]
+    need = team.rotation.min_roster
+    if len(trained) >= need:
+        return []
+    return [
+        f"{team.id}: roster rule needs at least {need} trained members; "
+        f"has {len(trained)} ({names(org, trained)})"
+        + (
+            f", plus {len(team.members) - len(trained)} trainee(s)"
+            if len(trained) < len(team.members)
+            else ""
+        )
+    ]
+
+
+def uncoverable_shifts(problem: Problem, team: Team) -> list[str]:
+    """Name shifts where fewer members can work than the shift needs."""
+    org = problem.org
+    found = []
+    needed = len(team.rotation.roles)
+    for shift in problem.shifts_of(team.id):
+        why = {m: unavailability(problem, shift, m) for m in team.members}
+        free = [m for m, reason in why.items() if reason is None]
+        if len(free) >= needed:
+            continue
+        counts = Counter(reason for reason in why.values() if reason)
+        parts = [
+            f"{n} of {len(team.members)} members are {REASONS[r]} "
+            f"({names(org, [m for m, rr in why.items() if rr == r])})"
+            for r, n in counts.most_common()
+        ]
+        found.append(
+            f"{team.id}, {week_label(problem, team, shift)}: needs {needed} on call"
+            + (f" from site {shift.site}" if shift.site else "")
+            + f"; {'; '.join(parts)}"
+        )
+    return found
+
+
+def _most_shifts(problem: Problem, team: Team, person: str) -> int:
+    """Count how many of the team's shifts one person can take, rest allowing (greedy)."""
+    rest = team.rotation.min_rest
+    taken, free_from = 0, None
+    for shift in problem.shifts_of(team.id):
+        if unavailability(problem, shift, person) is not None:
+            continue
+        if free_from is None or shift.start >= free_from:
+            taken += 1
+            free_from = shift.end + rest
+    return taken
+
+
+def rest_capacity(problem: Problem, team: Team) -> list[str]:
+    """Say when the rest rule leaves the team too few places to cover the horizon."""
+    shifts = problem.shifts_of(team.id)
+    needed = len(shifts) * len(team.rotation.roles)
+    if not shifts or team.rotation.min_rest <= timedelta(0):
+        return []
+    open_places = sum(
+        1 for s in shifts for m in team.members if unavailability(problem, s, m) is None
+    )
+    most = {m: _most_shifts(problem, team, m) for m in team.members}
+    if sum(most.values()) >= needed or open_places < needed:
+        return []  # enough room, or leave alone already explains it (uncoverable shifts)
+    rest = duration(team.rotation.min_rest)
+    return [
+        f"{team.id}: rest rule (min_rest {rest}) lets its {len(team.members)} members take "
+        f"at most {sum(most.values())} of the {needed} places "
+        f"({len(shifts)} shifts x {len(team.rotation.roles)} roles) in "
+        f"{problem.horizon.weeks} weeks; add members or shorten the rest"
+    ]
+
+
+def trainees_without_path(problem: Problem) -> list[str]:
+    org = problem.org
+    found = []
+    for person in org.people:
+        if not person.trainee or not person.trainee.shadows:
+            continue
+        teams = org.teams_of(person.id)
+        mentors = [m for t in teams for m in t.members if not org.person(m).is_trainee]
+        if not mentors:
+            found.append(
+                f"training: {person.name} must shadow {person.trainee.shadows} shift(s) beside "
+                f"a trained primary, but no team of theirs has a trained member"
+            )
+            continue
+        open_shifts = [
+            s
+            for t in teams
+            for s in problem.shifts_of(t.id)
+            if unavailability(problem, s, person.id) is None
+        ]
+        if len(open_shifts) < person.trainee.shadows:
+            found.append(
+                f"training: {person.name} must shadow {person.trainee.shadows} shift(s) but is "
+                f"available for only {len(open_shifts)} in the horizon"
+            )
+    return found
+
+
+def describe(problem: Problem, group: tuple) -> str:
+    """Turn one rule group of an infeasible core into a sentence."""
+    org = problem.org
+    kind = group[0]
+    if kind == "coverage":
+        team = org.team(group[1])
+        week_start = problem.horizon.start + timedelta(weeks=group[2])
+        shifts = [s for s in problem.shifts_of(team.id) if _in_week(problem, team, s, group[2])]
+        why: dict[str, set[str]] = {m: set() for m in team.members}
+        for s in shifts:
+            for m in team.members:
+                why[m].add(unavailability(problem, s, m) or "free")
+        out = {r: [m for m, rs in why.items() if rs == {r}] for r in REASONS}
+        parts = [
+            f"{len(who)} of {len(team.members)} members are {REASONS[r]} ({names(org, who)})"
+            for r, who in out.items()
+            if who
+        ]
+        free = [m for m, rs in why.items() if "free" in rs]
+        parts.append(f"{len(free)} can take it ({names(org, free)})" if free else "nobody can")
+        return (
+            f"{team.id}, week of {week_start:%Y-%m-%d}: needs {len(team.rotation.roles)} on call "
+            f"per shift; " + "; ".join(parts)
+        )
+    if kind == "rest":
+        teams = [org.team(t) for t in group[1:]]
+        rests = ", ".join(f"{t.id} {duration(t.rotation.min_rest)}" for t in teams)
+        return (
+            f"{'/'.join(t.id for t in teams)}: the rest rule (min_rest {rests}) keeps whoever "
+            f"was just on call off the next shifts, leaving too few people"
+        )
+    if kind == "overlap":
+        teams = [org.team(t) for t in group[1:]]
+        shared = sorted(set.intersection(*(set(t.members) for t in teams)))
+        who = f" ({names(org, shared)})" if len(teams) > 1 and shared else ""
+        return (
+            f"{'/'.join(t.id for t in teams)}: people in several rotations{who} cannot be "
+            f"on call twice at once, and without them some shifts cannot be covered"
+        )
+    if kind == "roster":
+        team = org.team(group[1])
+        return (
+            f"{team.id}: roster rule needs {team.rotation.min_roster} distinct trained members "
+            f"on primary or secondary, and fewer can be used in this horizon"
+        )
+    if kind == "training":
+        person = org.person(group[1])
+        need = person.trainee
+        return (
+            f"training: {person.name} must shadow {need.shadows} shift(s) beside a trained "
+            f"primary, then hold {need.secondaries} secondary shift(s) before any primary, "
+            f"and this cannot fit around leave, rest and the other rules"
+        )
+    if kind == "previous":
+        return f"{group[1]}: shifts already started in the previous plan can no longer be kept"
+    return f"{kind}: {group[1:]}"
+
+
+def _in_week(problem: Problem, team: Team, shift: Shift, week: int) -> bool:
+    local = shift.start.astimezone(ZoneInfo(team.timezone)).date()
+    return (local - problem.horizon.start).days // 7 == week

@@ -1,0 +1,289 @@
+"""Loads, availability, fair shares and load ratios (SPEC section 5), and a proven lower bound.
+
+The lower bound is a max-flow relaxation: shift-roles send their points to people who may take
+them, each person absorbs at most `R * S_p - history_p`; the smallest `R` at which every point
+finds a home bounds the best max load ratio from below. It uses OR-Tools' max-flow, not CP-SAT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ortools.graph.python import max_flow
+
+from scheduler.domain.eligibility import candidates, joined_at
+from scheduler.domain.model import ROLES, Assignment, Problem
+from scheduler.domain.points import DayCalendar
+from scheduler.domain.shifts import local_midnight
+
+
+@dataclass(frozen=True)
+class Window:
+    """The fairness window `[start, end)`: the lookback before the horizon plus the horizon."""
+
+    start: datetime
+    horizon_start: datetime
+    end: datetime
+
+
+def fairness_window(problem: Problem) -> Window:
+    org, horizon = problem.org, problem.horizon
+    first = horizon.start - timedelta(weeks=org.lookback_weeks)
+    last = horizon.start + timedelta(days=horizon.days)
+    return Window(
+        start=local_midnight(first, org.timezone),
+        horizon_start=local_midnight(horizon.start, org.timezone),
+        end=local_midnight(last, org.timezone),
+    )
+
+
+def _merged(intervals: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def availability(problem: Problem) -> dict[str, float]:
+    """Return fte x hours of the window after `joined` and not on leave, per rotation member."""
+    org, window = problem.org, fairness_window(problem)
+    result = {}
+    for person_id in org.rotation_members:
+        person = org.person(person_id)
+        start = max(window.start, joined_at(person) or window.start)
+        hours = max(0.0, (window.end - start).total_seconds() / 3600)
+        clipped = [
+            (max(lv.start, start), min(lv.end, window.end)) for lv in org.leave_of(person_id)
+        ]
+        for lv_start, lv_end in _merged((s, e) for s, e in clipped if s < e):
+            hours -= (lv_end - lv_start).total_seconds() / 3600
+        result[person_id] = person.fte * max(0.0, hours)
+    return result
+
+
+def history_points(problem: Problem, calendar: DayCalendar) -> dict[str, int]:
+    """Return points of past on-call inside the lookback, per rotation member."""
+    window = fairness_window(problem)
+    result = dict.fromkeys(problem.org.rotation_members, 0)
+    for past in problem.org.history:
+        start = max(past.shift.start, window.start)
+        end = min(past.shift.end, window.end)  # a past shift running into the horizon counts whole
+        if past.person in result and start < end and past.shift.team in problem.org.teams_by_id:
+            result[past.person] += calendar.points(past.shift.team, past.role, start, end)
+    return result
+
+
+def planned_points(
+    problem: Problem, assignments: Iterable[Assignment], calendar: DayCalendar
+) -> dict[str, int]:
+    result = dict.fromkeys(problem.org.rotation_members, 0)
+    for a in assignments:
+        result[a.person] = result.get(a.person, 0) + calendar.points_of(a)
+    return result
+
+
+def shares_of_total(total_load: float, available: dict[str, float]) -> dict[str, float]:
+    """Split a total load in proportion to availability."""
+    total_available = sum(available.values())
+    if total_available <= 0:
+        return dict.fromkeys(available, 0.0)
+    return {p: total_load * a / total_available for p, a in available.items()}
+
+
+def fair_shares(loads: dict[str, float], available: dict[str, float]) -> dict[str, float]:
+    """Split the sum of everyone's load in proportion to availability."""
+    return shares_of_total(sum(loads.values()), available)
+
+
+def load_ratios(loads: dict[str, float], shares: dict[str, float]) -> dict[str, float | None]:
+    """Return `L / S` per person; None for someone with no share (never available)."""
+    return {p: (loads[p] / shares[p] if shares[p] > 0 else None) for p in loads}
+
+
+def gini(values: list[float]) -> float:
+    """Return the Gini coefficient of non-negative values (0 = all equal)."""
+    xs = sorted(v for v in values if v is not None)
+    n, total = len(xs), sum(xs)
+    if n == 0 or total == 0:
+        return 0.0
+    weighted = sum((i + 1) * x for i, x in enumerate(xs))
+    return (2 * weighted) / (n * total) - (n + 1) / n
+
+
+def max_ratio(ratios: dict[str, float | None]) -> float:
+    return max((r for r in ratios.values() if r is not None), default=0.0)
+
+
+@dataclass(frozen=True)
+class FairnessInputs:
+    """The constants of the objective: history, availability, and the fixed total load."""
+
+    history: dict[str, int]
+    available: dict[str, float]
+    total_load: int
+    shares: dict[str, float]
+
+
+def fairness_inputs(problem: Problem, calendar: DayCalendar) -> FairnessInputs:
+    """Compute the fair shares that every covered plan shares (the total load is fixed)."""
+    history = history_points(problem, calendar)
+    available = availability(problem)
+    shadow_weight = problem.org.role_weights.shadow
+    planned = 0
+    for shift in problem.shifts:
+        for role in problem.roles_of(shift):
+            planned += calendar.points(shift.team, role, shift.start, shift.end)
+    if shadow_weight:
+        # Shadow points depend on which shifts trainees shadow; estimate with the mean shift.
+        for person_id in problem.org.rotation_members:
+            trainee = problem.org.person(person_id).trainee
+            shifts = [s for s in problem.shifts if person_id in problem.org.team(s.team).members]
+            if trainee and shifts:
+                mean = sum(calendar.points(s.team, "shadow", s.start, s.end) for s in shifts)
+                planned += round(trainee.shadows * mean / len(shifts))
+    total = sum(history.values()) + planned
+    return FairnessInputs(history, available, total, shares_of_total(total, available))
+
+
+def _reachable_sums(points: list[int]) -> int:
+    """Return a bitset of every sum a subset of `points` can make (bit k set: k is reachable)."""
+    reach = 1
+    for pts in points:
+        reach |= reach << pts
+    return reach
+
+
+def _largest_reachable(reach: int, cap: int) -> int:
+    """Return the largest reachable sum not above `cap`, or -1 when even 0 is above it."""
+    if cap < 0:
+        return -1
+    return (reach & ((1 << (cap + 1)) - 1)).bit_length() - 1
+
+
+def lower_bound(problem: Problem, calendar: DayCalendar, tolerance: float = 1e-4) -> float | None:
+    """Return a proven lower bound on the max load ratio, or None when coverage is impossible.
+
+    Each person's room under a ratio R is `R * S_p - history_p`, rounded down to a sum of the
+    points of shifts they could take (loads are sums of whole shifts); shifts may still be split
+    between people, so this is a relaxation.
+    """
+    inputs = fairness_inputs(problem, calendar)
+    people = [p for p in problem.org.rotation_members if inputs.shares[p] > 0]
+    index = {p: i for i, p in enumerate(people)}
+    demand: list[tuple[int, list[int]]] = []
+    offered: list[list[int]] = [[] for _ in people]
+    for (shift, role), who in candidates(problem).items():
+        if role == "shadow":
+            continue
+        pts = calendar.points(shift.team, role, shift.start, shift.end)
+        takers = [index[p] for p in who if p in index]
+        demand.append((pts, takers))
+        for i in takers:
+            offered[i].append(pts)
+    reachable = [_reachable_sums(pts) for pts in offered]
+    total = sum(pts for pts, _ in demand)
+    if total == 0:
+        return max((inputs.history[p] / inputs.shares[p] for p in people), default=0.0)
+
+    def saturates(ratio: float) -> bool:
+        flow = max_flow.SimpleMaxFlow()
+        source, sink, first_person = 0, 1, 2
+        first_demand = first_person + len(people)
+        for i, p in enumerate(people):
+            cap = int(ratio * inputs.shares[p] + 1e-9) - inputs.history[p]
+            room = _largest_reachable(reachable[i], cap)
+            if room < 0:
+                return False
+            flow.add_arc_with_capacity(first_person + i, sink, room)
+        for j, (pts, who) in enumerate(demand):
+            flow.add_arc_with_capacity(source, first_demand + j, pts)
+            for i in who:
+                flow.add_arc_with_capacity(first_demand + j, first_person + i, pts)
+        flow.solve(source, sink)
+        return flow.optimal_flow() == total
+
+    low, high = 0.0, 1.0
+    while not saturates(high):
+        low, high = high, high * 2
+        if high > 1e6:
+            return None
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        low, high = (low, middle) if saturates(middle) else (middle, high)
+    return low
+
+
+@dataclass(frozen=True)
+class PersonFairness:
+    person: str
+    history_points: int
+    planned_points: int
+    load: int
+    available_hours: float
+    fair_share: float
+    ratio: float | None
+    shifts: dict[str, int]
+    weekend_hours: float
+    holiday_hours: float
+
+
+@dataclass(frozen=True)
+class FairnessReport:
+    people: tuple[PersonFairness, ...]
+    max_load_ratio: float
+    gini: float
+    lower_bound: float | None
+
+
+def fairness_report(
+    problem: Problem,
+    assignments: Iterable[Assignment],
+    calendar: DayCalendar,
+    bound: float | None = None,
+) -> FairnessReport:
+    """Measure a plan: per-person loads, shares and ratios, the max ratio and the Gini."""
+    assignments = list(assignments)
+    history = history_points(problem, calendar)
+    planned = planned_points(problem, assignments, calendar)
+    available = availability(problem)
+    loads = {p: history[p] + planned.get(p, 0) for p in problem.org.rotation_members}
+    shares = fair_shares(loads, available)
+    ratios = load_ratios(loads, shares)
+    rows = []
+    for p in problem.org.rotation_members:
+        mine = [a for a in assignments if a.person == p]
+        weekend = holiday = 0.0
+        for a in mine:
+            if a.role == "shadow":
+                continue
+            hours = calendar.hours_by_kind(
+                problem.org.team(a.shift.team), a.shift.start, a.shift.end
+            )
+            weekend += float(hours["weekend"])
+            holiday += float(hours["holiday"])
+        shifts = {role: sum(1 for a in mine if a.role == role) for role in ROLES}
+        rows.append(
+            PersonFairness(
+                person=p,
+                history_points=history[p],
+                planned_points=planned.get(p, 0),
+                load=loads[p],
+                available_hours=available[p],
+                fair_share=shares[p],
+                ratio=ratios[p],
+                shifts=shifts,
+                weekend_hours=weekend,
+                holiday_hours=holiday,
+            )
+        )
+    return FairnessReport(
+        people=tuple(rows),
+        max_load_ratio=max_ratio(ratios),
+        gini=gini([r for r in ratios.values() if r is not None]),
+        lower_bound=bound,
+    )

@@ -1,0 +1,220 @@
+"""Calendar feeds: a plan as one iCalendar feed per person and one per team (SPEC section 7).
+
+Every event is one assignment in UTC, with no RRULE, VTIMEZONE or METHOD, so that every client
+shows it at the right time and the bytes only change when the plan does. Event UIDs come from the
+shift, the role and the feed, never from the person, so a swap updates the event in place.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from icalendar import Calendar, Event, vDuration, vText
+from icalendar.enums import TRANSP
+
+from scheduler.domain.model import ROLES, Assignment, Org, Plan, Shift
+
+PRODID = "-//Rota//Rota on-call//EN"
+REFRESH = timedelta(hours=1)
+
+_UID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+_FILE_ID = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass(frozen=True)
+class EventRevision:
+    """How many times the event with one UID has changed, and when it last did."""
+
+    sequence: int
+    modified: datetime
+
+
+def person_scope(person_id: str) -> str:
+    """Name the scope of a person's feed."""
+    return f"person:{person_id}"
+
+
+def team_scope(team_id: str) -> str:
+    """Name the scope of a team's feed."""
+    return f"team:{team_id}"
+
+
+def event_uid(assignment: Assignment, scope: str) -> str:
+    """Identify the event of a role on a shift in one feed, whoever holds the role."""
+    shift, role = assignment.shift, assignment.role
+    return f"{_uid_part(shift.key)}-{_uid_part(role)}.{_uid_part(scope)}@rota"
+
+
+def person_feed(
+    org: Org,
+    assignments: Iterable[Assignment],
+    person_id: str,
+    now: datetime,
+    revisions: Mapping[str, EventRevision] | None = None,
+) -> Calendar:
+    """Build the feed of one person's shifts, across all of their teams."""
+    person = org.person(person_id)
+    plan = tuple(assignments)
+    crews = _crews(plan)
+    events = [
+        _event(org, a, crews[a.shift], person_scope(person_id), now, revisions, holder=False)
+        for a in plan
+        if a.person == person_id
+    ]
+    name = _clean(person.name)
+    return _calendar(f"On-call: {name}", f"On-call shifts of {name} ({_clean(org.name)})", events)
+
+
+def team_feed(
+    org: Org,
+    assignments: Iterable[Assignment],
+    team_id: str,
+    now: datetime,
+    revisions: Mapping[str, EventRevision] | None = None,
+) -> Calendar:
+    """Build the feed of one team's rotation: every role on every shift."""
+    team = org.team(team_id)
+    plan = tuple(a for a in assignments if a.shift.team == team_id)
+    crews = _crews(plan)
+    events = [
+        _event(org, a, crews[a.shift], team_scope(team_id), now, revisions, holder=True)
+        for a in plan
+    ]
+    name = _clean(team.name)
+    return _calendar(f"On-call: {name}", f"On-call rotation of {name} ({_clean(org.name)})", events)
+
+
+def feed_bytes(cal: Calendar) -> bytes:
+    """Serialise a feed: UTF-8, CRLF line ends, lines folded at 75 octets."""
+    return cal.to_ical()
+
+
+def write_feeds(org: Org, plan: Plan, directory: Path | str, now: datetime) -> list[Path]:
+    """Write `<person>.ics` for every rotation member and `team-<team>.ics` per team."""
+    directory = Path(directory)
+    feeds: dict[str, bytes] = {}
+    for person_id in org.rotation_members:
+        cal = person_feed(org, plan.assignments, person_id, now)
+        _add_file(feeds, f"{_file_id(person_id)}.ics", cal)
+    for team in org.teams:
+        cal = team_feed(org, plan.assignments, team.id, now)
+        _add_file(feeds, f"team-{_file_id(team.id)}.ics", cal)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for filename, content in feeds.items():
+        path = directory / filename
+        path.write_bytes(content)
+        paths.append(path)
+    return paths
+
+
+def _event(
+    org: Org,
+    assignment: Assignment,
+    crew: list[Assignment],
+    scope: str,
+    now: datetime,
+    revisions: Mapping[str, EventRevision] | None,
+    holder: bool,
+) -> Event:
+    """Build the event of one assignment; `holder` names its own person in the description."""
+    uid = event_uid(assignment, scope)
+    revision = (revisions or {}).get(uid) or EventRevision(sequence=0, modified=now)
+    modified = _utc(revision.modified)
+    team = org.team(assignment.shift.team)
+    others = crew if holder else [a for a in crew if a != assignment]
+    lines = [f"{a.role.capitalize()}: {_person_name(org, a.person)}" for a in _by_role(others)]
+    if team.runbook:
+        lines.append(f"Runbook: {_clean(team.runbook)}")
+    return Event.new(
+        uid=uid,
+        stamp=modified,
+        last_modified=modified,
+        sequence=revision.sequence,
+        start=_utc(assignment.shift.start),
+        end=_utc(assignment.shift.end),
+        summary=f"{assignment.role.capitalize()} on-call: {_clean(team.name)}",
+        description="\n".join(lines) or None,
+        transparency=TRANSP.TRANSPARENT,
+    )
+
+
+def _calendar(name: str, description: str, events: list[Event]) -> Calendar:
+    """Wrap events in a feed, sorted by start and UID so that the bytes are reproducible."""
+    cal = Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    # icalendar writes calendar-level text raw unless it is a vText: escape it ourselves.
+    cal.add("NAME", vText(name))
+    cal.add("X-WR-CALNAME", vText(name))
+    cal.add("X-WR-CALDESC", vText(description))
+    cal.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    cal.add("X-PUBLISHED-TTL", vDuration(REFRESH))
+    seen: set[str] = set()
+    for event in sorted(events, key=lambda e: (e.start, str(e.uid))):
+        if event.uid in seen:
+            # Clients show only one of two events with one UID: a plan that does this is broken.
+            raise ValueError(f"two events in the feed {name!r} share the UID {event.uid}")
+        seen.add(event.uid)
+        cal.add_component(event)
+    return cal
+
+
+def _crews(assignments: Iterable[Assignment]) -> dict[Shift, list[Assignment]]:
+    """Group assignments by the shift they are on."""
+    crews: dict[Shift, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        crews[a.shift].append(a)
+    return crews
+
+
+def _by_role(assignments: list[Assignment]) -> list[Assignment]:
+    """Order assignments primary, secondary, shadow, then any other role by name."""
+    return sorted(
+        assignments, key=lambda a: (ROLES.index(a.role) if a.role in ROLES else len(ROLES), a)
+    )
+
+
+def _person_name(org: Org, person_id: str) -> str:
+    """Name a person for display, falling back to the id of someone no longer in the org."""
+    person = org.people_by_id.get(person_id)
+    return _clean(person.name) if person else _clean(person_id)
+
+
+def _clean(text: str) -> str:
+    """Make user text one line: control characters and line breaks become single spaces."""
+    visible = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    # str.split() also breaks on U+0085, U+2028 and U+2029, which some parsers treat as newlines.
+    return " ".join(visible.split())
+
+
+def _utc(moment: datetime) -> datetime:
+    """Convert an aware datetime to UTC, to the whole second that iCalendar can carry."""
+    if moment.tzinfo is None:
+        raise ValueError(f"feed times must be timezone-aware, got {moment.isoformat()}")
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _uid_part(text: str) -> str:
+    """Keep a UID to letters, digits, '-' and '_' so that no client mangles it."""
+    return _UID_UNSAFE.sub("-", text)
+
+
+def _file_id(identifier: str) -> str:
+    """Check that an id can name a file without leaving the feed directory."""
+    if not _FILE_ID.fullmatch(identifier):
+        raise ValueError(f"cannot name a feed file after the id {identifier!r}")
+    return identifier
+
+
+def _add_file(feeds: dict[str, bytes], filename: str, cal: Calendar) -> None:
+    """Add a feed file, refusing a name that a person's and a team's feed both want."""
+    if filename in feeds:
+        raise ValueError(f"two feeds want the file name {filename}: rename a person or team id")
+    feeds[filename] = feed_bytes(cal)

@@ -1,0 +1,77 @@
+"""Burden points: weight of each real on-call hour by the kind of local day, times the role."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays as holiday_calendars
+
+from scheduler.domain.model import Assignment, Org, Team
+from scheduler.domain.shifts import local_midnight
+
+
+@lru_cache(maxsize=256)
+def _country_days(country: str, year: int) -> frozenset[date]:
+    return frozenset(holiday_calendars.country_holidays(country, years=year).keys())
+
+
+def is_known_country(country: str) -> bool:
+    return country in holiday_calendars.list_supported_countries()
+
+
+class DayCalendar:
+    """Tell the kind of a team-local day: holiday, weekend or weekday."""
+
+    def __init__(self, org: Org):
+        self.org = org
+        self._extra = frozenset(org.extra_holidays)
+
+    def countries(self, team: Team) -> tuple[str, ...]:
+        return team.holidays or self.org.holidays
+
+    def is_holiday(self, team: Team, day: date) -> bool:
+        if day in self._extra:
+            return True
+        return any(day in _country_days(c, day.year) for c in self.countries(team))
+
+    def kind(self, team: Team, day: date) -> str:
+        if self.is_holiday(team, day):
+            return "holiday"
+        return "weekend" if day.weekday() >= 5 else "weekday"
+
+    def weight(self, team: Team, day: date) -> int:
+        return getattr(self.org.weights, self.kind(team, day))
+
+    def hours_by_kind(self, team: Team, start: datetime, end: datetime) -> dict[str, Fraction]:
+        """Split real hours in `[start, end)` by the kind of the team-local day they fall on."""
+        zone = ZoneInfo(team.timezone)
+        hours = {"weekday": Fraction(0), "weekend": Fraction(0), "holiday": Fraction(0)}
+        day = start.astimezone(zone).date()
+        cursor = start
+        while cursor < end:
+            next_midnight = local_midnight(day + timedelta(days=1), team.timezone)
+            piece_end = min(end, next_midnight)
+            seconds = int((piece_end - cursor).total_seconds())
+            hours[self.kind(team, day)] += Fraction(seconds, 3600)
+            cursor = piece_end
+            day += timedelta(days=1)
+        return hours
+
+    def points(self, team_id: str, role: str, start: datetime, end: datetime) -> int:
+        """Return the rounded points of holding `role` for `team_id` over `[start, end)`."""
+        team = self.org.team(team_id)
+        weights = self.org.weights
+        by_kind = self.hours_by_kind(team, start, end)
+        raw = sum(by_kind[kind] * getattr(weights, kind) for kind in by_kind)
+        return round_half_up(raw * self.org.role_weights.of(role))
+
+    def points_of(self, assignment: Assignment) -> int:
+        s = assignment.shift
+        return self.points(s.team, assignment.role, s.start, s.end)
+
+
+def round_half_up(value: Fraction) -> int:
+    return int((value * 2 + 1) // 2)

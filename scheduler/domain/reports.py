@@ -1,0 +1,85 @@
+"""Tables of a plan and its fairness: the only place that builds pandas DataFrames."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from scheduler.domain.fairness import FairnessReport
+from scheduler.domain.model import Assignment, Org, Plan
+
+PLAN_COLUMNS = ["team", "role", "start", "end", "person"]
+
+
+def local_iso(org: Org, assignment: Assignment, which: str) -> str:
+    """Format a shift boundary in the team's zone, ISO 8601 with its UTC offset."""
+    zone = ZoneInfo(org.team(assignment.shift.team).timezone)
+    return getattr(assignment.shift, which).astimezone(zone).isoformat()
+
+
+def plan_frame(org: Org, plan: Plan) -> pd.DataFrame:
+    rows = [
+        {
+            "team": a.shift.team,
+            "role": a.role,
+            "start": local_iso(org, a, "start"),
+            "end": local_iso(org, a, "end"),
+            "person": a.person,
+        }
+        for a in sorted(plan.assignments, key=lambda a: (a.shift.team, a.shift.start, a.role))
+    ]
+    return pd.DataFrame(rows, columns=PLAN_COLUMNS)
+
+
+def fairness_frame(org: Org, report: FairnessReport) -> pd.DataFrame:
+    rows = [
+        {
+            "person": row.person,
+            "name": org.person(row.person).name,
+            "points": row.load,
+            "history_points": row.history_points,
+            "planned_points": row.planned_points,
+            "fair_share": round(row.fair_share, 2),
+            "ratio": None if row.ratio is None else round(row.ratio, 4),
+            "primary": row.shifts["primary"],
+            "secondary": row.shifts["secondary"],
+            "shadow": row.shifts["shadow"],
+            "weekend_hours": round(row.weekend_hours, 1),
+            "holiday_hours": round(row.holiday_hours, 1),
+            "available_hours": round(row.available_hours, 1),
+        }
+        for row in report.people
+    ]
+    return pd.DataFrame(rows)
+
+
+def summary_text(org: Org, plan: Plan, report: FairnessReport, seconds: float) -> str:
+    """Render the readable summary the command prints."""
+    frame = fairness_frame(org, report).sort_values("ratio", ascending=False)
+    teams = pd.Series([a.shift.team for a in plan.assignments]).value_counts()
+    bound = "n/a" if report.lower_bound is None else f"{report.lower_bound:.4f}"
+    lines = [
+        f"{org.name}: {len(plan.assignments)} assignments across {len(org.teams)} teams "
+        f"({plan.status.lower()}, {seconds:.1f} s)",
+        f"max load ratio {report.max_load_ratio:.4f}  (proven lower bound {bound}; "
+        f"1.00 is perfectly fair)  Gini {report.gini:.4f}",
+        "",
+        "assignments per team: " + ", ".join(f"{t} {n}" for t, n in sorted(teams.items())),
+        "",
+        "fairness, most loaded first:",
+        frame[
+            [
+                "person",
+                "points",
+                "fair_share",
+                "ratio",
+                "primary",
+                "secondary",
+                "shadow",
+                "weekend_hours",
+                "holiday_hours",
+            ]
+        ].to_string(index=False),
+    ]
+    return "\n".join(lines)

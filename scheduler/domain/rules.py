@@ -1,0 +1,386 @@
+"""The rulebook: check any plan against the hard rules (SPEC section 4), without a solver.
+
+Every function below checks one rule and returns its violations as sentences a manager can act
+on. The solver, the swap service, the web UI and the tests all judge plans here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from scheduler.domain.model import ROTATION_ROLES, Assignment, Leave, Org, Plan, Problem, Shift
+from scheduler.domain.shifts import local_midnight, team_horizon
+
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken hard rule, located in a team, a stretch of time and the people involved."""
+
+    rule: str
+    team: str | None
+    start: datetime | None
+    end: datetime | None
+    people: tuple[str, ...]
+    message: str
+
+
+class RuleViolationError(Exception):
+    """A plan that breaks hard rules where a valid one was promised: a bug, raised loudly."""
+
+    def __init__(self, violations: Iterable[Violation]):
+        self.violations = list(violations)
+        super().__init__("\n".join(v.message for v in self.violations))
+
+
+# --- the rules, in the order of SPEC section 4 ---------------------------------------------
+
+
+def coverage(problem: Problem, plan: Plan) -> list[Violation]:
+    """Every shift has exactly one person per role of its rotation, and at most one shadow."""
+    org, found = problem.org, []
+    known = set(problem.shifts)
+    held: dict[tuple[Shift, str], list[str]] = defaultdict(list)
+    for a in sorted(plan.assignments):
+        if a.shift not in known:
+            why = "which is not a shift of this plan's rotations and horizon"
+        elif a.role not in (*problem.roles_of(a.shift), "shadow"):
+            why = f"but the rotation has no {a.role} role ({', '.join(problem.roles_of(a.shift))})"
+        else:
+            held[a.shift, a.role].append(a.person)
+            continue
+        message = f"{_name(org, a.person)} holds {_held(org, a)}, {why}."
+        found.append(_at("coverage", a.shift, (a.person,), message))
+    for shift in problem.shifts:
+        for role in problem.roles_of(shift):
+            people = held.get((shift, role), [])
+            if len(people) != 1:
+                found.append(_role_count("coverage", org, shift, role, people, "exactly one"))
+        shadows = held.get((shift, "shadow"), [])
+        if len(shadows) > 1:
+            found.append(_role_count("coverage", org, shift, "shadow", shadows, "at most one"))
+    return found
+
+
+def overlap(problem: Problem, plan: Plan) -> list[Violation]:
+    """One role per person per shift; nobody holds two overlapping assignments, across teams."""
+    org, found = problem.org, []
+    for person, shifts in _shifts_by_person(problem, plan).items():
+        for shift, (roles, past) in shifts.items():
+            if not past and len(set(roles)) > 1:
+                message = (
+                    f"{_name(org, person)} holds {_and(sorted(set(roles)))} on "
+                    f"{_shift_label(org, shift)}; one person takes one role per shift."
+                )
+                found.append(_at("overlap", shift, (person,), message))
+        ordered = sorted(shifts.items(), key=lambda item: (item[0].start, item[0].end))
+        for i, (first, (first_roles, first_past)) in enumerate(ordered):
+            for second, (second_roles, second_past) in ordered[i + 1 :]:
+                if second.start >= first.end:
+                    break
+                if first_past and second_past:
+                    continue
+                message = (
+                    f"{_name(org, person)} is on call twice at once: "
+                    f"{_held_on(org, first, first_roles, first_past)} overlaps "
+                    f"{_held_on(org, second, second_roles, second_past)}."
+                )
+                found.append(_at("overlap", second, (person,), message))
+    return found
+
+
+def leave(problem: Problem, plan: Plan) -> list[Violation]:
+    """No assignment overlaps a leave of its person."""
+    org, found = problem.org, []
+    for a in sorted(plan.assignments):
+        for away in org.leave_of(a.person):
+            if a.shift.overlaps(away.start, away.end):
+                message = (
+                    f"{_name(org, a.person)} is on leave {_leave_span(org, away)} "
+                    f"but holds {_held(org, a)}."
+                )
+                found.append(_at("leave", a.shift, (a.person,), message))
+    return found
+
+
+def rest(problem: Problem, plan: Plan) -> list[Violation]:
+    """Between two assignments of one person, at least the larger `min_rest` of the two teams."""
+    org, found = problem.org, []
+    longest = max((t.rotation.min_rest for t in org.teams), default=timedelta(0))
+    for person, shifts in _shifts_by_person(problem, plan).items():
+        ordered = sorted(shifts.items(), key=lambda item: (item[0].start, item[0].end))
+        for i, (first, (first_roles, first_past)) in enumerate(ordered):
+            for second, (second_roles, second_past) in ordered[i + 1 :]:
+                gap = second.start - first.end
+                if gap >= longest:
+                    break  # later shifts start later still: every gap from here is long enough
+                # Overlapping pairs belong to the overlap rule; the past is not ours to judge.
+                if gap < timedelta(0) or (first_past and second_past):
+                    continue
+                needed = max(_min_rest(org, first.team), _min_rest(org, second.team))
+                if gap < needed:
+                    message = (
+                        f"{_name(org, person)} has only {duration(gap)} off between "
+                        f"{_held_on(org, first, first_roles, first_past)} and "
+                        f"{_held_on(org, second, second_roles, second_past)}; "
+                        f"needs at least {duration(needed)}."
+                    )
+                    found.append(_at("rest", second, (person,), message))
+    return found
+
+
+def roster(problem: Problem, plan: Plan) -> list[Violation]:
+    """A team has `min_roster` trained members, and the plan puts that many on its rotation."""
+    org, found = problem.org, []
+    for team in org.teams:
+        need = team.rotation.min_roster
+        start, end = team_horizon(team, problem.horizon)
+        members = dict.fromkeys(team.members)
+        trained = [m for m in members if m in org.people_by_id and not _is_trainee(org, m)]
+        if len(trained) < need:
+            message = (
+                f"{team.name} has {len(trained)} trained members "
+                f"({_and([_name(org, m) for m in trained]) or 'none'}) but its rotation needs "
+                f"at least {need}."
+            )
+            found.append(Violation("roster", team.id, start, end, tuple(trained), message))
+            continue
+        roles = [r for r in team.rotation.roles if r in ROTATION_ROLES]
+        # A horizon shorter than the roster cannot use everyone; ask only for what fits.
+        wanted = min(need, len(problem.shifts_of(team.id)) * len(roles))
+        used = {a.person for a in plan.of_team(team.id) if a.role in ROTATION_ROLES}
+        used_trained = [m for m in trained if m in used]
+        if len(used_trained) < wanted:
+            unused = tuple(m for m in trained if m not in used)
+            message = (
+                f"{team.name}: the plan puts only {len(used_trained)} trained members on "
+                f"{' and '.join(roles)}, it needs at least {wanted}; not on call: "
+                f"{_and([_name(org, m) for m in unused])}."
+            )
+            found.append(Violation("roster", team.id, start, end, unused, message))
+    return found
+
+
+def training(problem: Problem, plan: Plan) -> list[Violation]:
+    """Trainees shadow a trained primary, then take secondaries, then carry the pager."""
+    org, found = problem.org, []
+    primary_of = {a.shift: a.person for a in sorted(plan.assignments) if a.role == "primary"}
+    for a in sorted(plan.assignments):
+        if a.role != "shadow" or a.person not in org.people_by_id:
+            continue  # an unknown person is the membership rule's to report
+        name = _name(org, a.person)
+        if not _is_trainee(org, a.person):
+            message = f"{name} holds {_held(org, a)} but is not a trainee; only trainees shadow."
+            found.append(_at("training", a.shift, (a.person,), message))
+        primary = primary_of.get(a.shift)
+        if primary is not None and _is_trainee(org, primary):
+            message = (
+                f"{name} shadows on {_shift_label(org, a.shift)} beside {_name(org, primary)}, "
+                f"who is a trainee; a shadow needs a trained primary."
+            )
+            found.append(_at("training", a.shift, (a.person, primary), message))
+    for person in org.people:
+        if person.trainee is not None:
+            found += _trainee_progress(org, person.id, plan.of_person(person.id))
+    return found
+
+
+def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Violation]:
+    trainee, name, found = org.person(person).trainee, _name(org, person), []
+    shadows = sorted(a for a in mine if a.role == "shadow")
+    secondaries = sorted(a for a in mine if a.role == "secondary")
+    if len(shadows) != trainee.shadows:
+        teams = _and([t.name for t in org.teams_of(person)]) or "no team"
+        message = (
+            f"{name} (trainee on {teams}) has {len(shadows)} shadow shifts in the plan; "
+            f"needs exactly {trainee.shadows}."
+        )
+        found.append(Violation("training", None, None, None, (person,), message))
+    shadows_end = max((a.shift.end for a in shadows), default=None)
+    for a in sorted(mine):
+        if a.role not in ROTATION_ROLES:
+            continue
+        done = sum(1 for s in secondaries if s.shift.end <= a.shift.start)
+        if shadows_end is not None and a.shift.start < shadows_end:
+            why = "before their shadow shifts have ended"
+        elif a.role == "primary" and done < trainee.secondaries:
+            why = f"after only {done} of the {trainee.secondaries} secondary shifts they need first"
+        else:
+            continue
+        message = f"{name} is a trainee and holds {_held(org, a)} {why}."
+        found.append(_at("training", a.shift, (person,), message))
+    return found
+
+
+def membership(problem: Problem, plan: Plan) -> list[Violation]:
+    """Only members of a team work its shifts, and nobody before the day they join."""
+    org, found = problem.org, []
+    for a in sorted(plan.assignments):
+        person, team = org.people_by_id.get(a.person), org.teams_by_id.get(a.shift.team)
+        if person is None:
+            why = f"'{a.person}' is not a person of {org.name} but holds {_held(org, a)}."
+        elif team is not None and a.person not in team.members:
+            why = f"{person.name} is not a member of {team.name} but holds {_held(org, a)}."
+        elif person.joined and a.shift.start < local_midnight(person.joined, person.timezone):
+            why = f"{person.name} joins on {person.joined:%Y-%m-%d} but holds {_held(org, a)}."
+        else:
+            continue
+        found.append(_at("membership", a.shift, (a.person,), why))
+    return found
+
+
+def follow_the_sun(problem: Problem, plan: Plan) -> list[Violation]:
+    """A follow-the-sun slot with a site takes only people of that site."""
+    org, found = problem.org, []
+    for a in sorted(plan.assignments):
+        person = org.people_by_id.get(a.person)
+        if a.shift.site is None or person is None or person.site == a.shift.site:
+            continue
+        site = f"site {person.site}" if person.site else "no site"
+        message = (
+            f"{person.name} ({site}) holds {_held(org, a)}, "
+            f"a slot only people of site {a.shift.site} take."
+        )
+        found.append(_at("site", a.shift, (a.person,), message))
+    return found
+
+
+class Rule(NamedTuple):
+    id: str
+    label: str
+    function: Callable[[Problem, Plan], list[Violation]]
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("coverage", "Every shift has one person per role and at most one shadow", coverage),
+    Rule("overlap", "One role per shift, and nobody on call twice at once", overlap),
+    Rule("leave", "Nobody is on call during their leave", leave),
+    Rule("rest", "Enough rest between two shifts of one person", rest),
+    Rule("roster", "A rotation has and uses its minimum roster of trained members", roster),
+    Rule("training", "Trainees shadow, then back up, before they carry the pager", training),
+    Rule("membership", "Only members work a team's shifts, and not before they join", membership),
+    Rule("site", "A follow-the-sun slot takes only people of its site", follow_the_sun),
+)
+
+
+def check(problem: Problem, plan: Plan) -> list[Violation]:
+    """Return every hard-rule violation of `plan`, in a stable order."""
+    found = [v for rule in RULES for v in rule.function(problem, plan)]
+    return sorted(found, key=_order)
+
+
+def assert_valid(problem: Problem, plan: Plan) -> None:
+    """Raise `RuleViolationError` if `plan` breaks any hard rule."""
+    violations = check(problem, plan)
+    if violations:
+        raise RuleViolationError(violations)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _order(v: Violation) -> tuple:
+    return (v.start or _EARLIEST, v.team or "", v.rule, v.people, v.message)
+
+
+def _at(rule: str, shift: Shift, people: tuple[str, ...], message: str) -> Violation:
+    return Violation(rule, shift.team, shift.start, shift.end, people, message)
+
+
+def _role_count(
+    rule: str, org: Org, shift: Shift, role: str, people: list[str], allowed: str
+) -> Violation:
+    if people:
+        who = f"{_and([_name(org, p) for p in people])} all hold {role}"
+    else:
+        who = f"nobody holds {role}"
+    message = f"{_shift_label(org, shift)}: {who}; it takes {allowed}."
+    return _at(rule, shift, tuple(people), message)
+
+
+def _shifts_by_person(problem: Problem, plan: Plan) -> dict[str, dict[Shift, tuple[list, bool]]]:
+    """Group planned and past assignments of each planned person by shift, roles and pastness."""
+    planned_shifts = {a.shift for a in plan.assignments}
+    people = {a.person for a in plan.assignments}
+    grouped: dict[str, dict[Shift, tuple[list, bool]]] = defaultdict(dict)
+    for a in plan.assignments:
+        grouped[a.person].setdefault(a.shift, ([], False))[0].append(a.role)
+    # The plan is the truth for its own shifts; history matters only where it ends before them.
+    for a in problem.org.history:
+        if a.person in people and a.shift not in planned_shifts:
+            grouped[a.person].setdefault(a.shift, ([], True))[0].append(a.role)
+    return grouped
+
+
+def _is_trainee(org: Org, person: str) -> bool:
+    known = org.people_by_id.get(person)
+    return known is not None and known.is_trainee
+
+
+def _min_rest(org: Org, team_id: str) -> timedelta:
+    team = org.teams_by_id.get(team_id)
+    return team.rotation.min_rest if team else timedelta(0)
+
+
+def _name(org: Org, person: str) -> str:
+    known = org.people_by_id.get(person)
+    return known.name if known else person
+
+
+def _and(items: list[str]) -> str:
+    """Join names for a sentence: 'A', 'A and B', 'A, B and C'."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _held(org: Org, a: Assignment) -> str:
+    return f"{a.role} on {_shift_label(org, a.shift)}"
+
+
+def _held_on(org: Org, shift: Shift, roles: list[str], past: bool) -> str:
+    return f"{_and(sorted(set(roles)))} on {_shift_label(org, shift)}" + (" (past)" if past else "")
+
+
+def _shift_label(org: Org, shift: Shift) -> str:
+    """Name a shift in its team's local time: 'Search, shift Mon 2027-02-08 10:00 – ...'."""
+    team = org.teams_by_id.get(shift.team)
+    zone_name = team.timezone if team else "UTC"
+    zone = ZoneInfo(zone_name)
+    where = f"{zone_name}, {shift.site} slot" if shift.site else zone_name
+    return (
+        f"{team.name if team else shift.team}, shift {_clock(shift.start, zone)} – "
+        f"{_clock(shift.end, zone)} ({where})"
+    )
+
+
+def _clock(instant: datetime, zone: ZoneInfo) -> str:
+    local = instant.astimezone(zone)
+    return f"{_DAY_NAMES[local.weekday()]} {local:%Y-%m-%d %H:%M}"
+
+
+def _leave_span(org: Org, away: Leave) -> str:
+    """Show leave as the person sees it: inclusive local dates when it is whole days."""
+    person = org.people_by_id.get(away.person)
+    zone_name = person.timezone if person else org.timezone
+    zone = ZoneInfo(zone_name)
+    start, end = away.start.astimezone(zone), away.end.astimezone(zone)
+    if start.time() == time(0) and end.time() == time(0):
+        last = end.date() - timedelta(days=1)
+        return f"{start:%Y-%m-%d}" + ("" if last == start.date() else f" – {last:%Y-%m-%d}")
+    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} ({zone_name})"
+
+
+def duration(span: timedelta) -> str:
+    """Format a span like `1d 12h` for messages."""
+    days, rest_minutes = divmod(int(span.total_seconds()) // 60, 24 * 60)
+    hours, minutes = divmod(rest_minutes, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return " ".join(parts) or "0h"

@@ -1,0 +1,97 @@
+"""Leave and avoid requests entered on the web or through the API, and the shifts they hit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.domain.shifts import local_midnight
+from scheduler.services import audit
+from scheduler.store import AssignmentRow, PersonRow, PlanRow, TimeOffRow
+
+KINDS = ("leave", "avoid")
+
+
+class LeaveError(ValueError):
+    """Leave that cannot be recorded as asked (nothing was changed)."""
+
+
+def whole_days(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:
+    """Return `[start, end)` covering the days `first`..`last` (inclusive) in `timezone`."""
+    if last < first:
+        raise LeaveError("the last day of leave comes before the first")
+    return local_midnight(first, timezone), local_midnight(last + timedelta(days=1), timezone)
+
+
+def add_leave(
+    session: Session,
+    person_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    kind: str = "leave",
+    note: str | None = None,
+    source: str = "web",
+    actor: str,
+    now: datetime,
+) -> TimeOffRow:
+    """Record leave (or an avoid request) of a person for `[start, end)`."""
+    if kind not in KINDS:
+        raise LeaveError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if start.tzinfo is None or end.tzinfo is None:
+        raise LeaveError("leave needs times with a time zone")
+    if end <= start:
+        raise LeaveError("leave must end after it starts")
+    person = session.get(PersonRow, person_id)
+    if person is None:
+        raise LeaveError(f"there is no person #{person_id}")
+    row = TimeOffRow(
+        person_id=person.id, kind=kind, start=start, end=end, note=note or None, source=source
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, f"{kind}.create", kind, row.id, None, _summary(row), now)
+    return row
+
+
+def remove_leave(session: Session, leave_id: int, *, actor: str, now: datetime) -> None:
+    """Delete a leave entry (entries from an org file come back on its next import)."""
+    row = session.get(TimeOffRow, leave_id)
+    if row is None:
+        raise LeaveError(f"there is no leave #{leave_id}")
+    before = _summary(row)
+    session.delete(row)
+    session.flush()
+    audit.record(session, actor, f"{row.kind}.delete", row.kind, leave_id, before, None, now)
+
+
+def conflicts(
+    session: Session, person_id: int, start: datetime, end: datetime
+) -> list[AssignmentRow]:
+    """Return the person's published shifts that overlap `[start, end)`."""
+    return list(
+        session.scalars(
+            select(AssignmentRow)
+            .join(PlanRow)
+            .where(
+                PlanRow.state == "published",
+                AssignmentRow.person_id == person_id,
+                AssignmentRow.start < end,
+                AssignmentRow.end > start,
+            )
+            .order_by(AssignmentRow.start, AssignmentRow.id)
+        )
+    )
+
+
+def _summary(row: TimeOffRow) -> dict:
+    return {
+        "person": row.person.key if row.person is not None else row.person_id,
+        "kind": row.kind,
+        "start": row.start,
+        "end": row.end,
+        "note": row.note,
+        "source": row.source,
+    }

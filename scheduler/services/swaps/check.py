@@ -1,0 +1,115 @@
+"""What a change of people on published shifts would do: the rules it breaks, its fairness.
+
+A `Board` rebuilds, from the store, every published plan such a change can affect: the plans
+of the shifts themselves, and later plans of the org, which see them as history (rest across a
+quarter boundary). It then judges any number of hypothetical changes without writing anything.
+Only violations a change introduces count: a problem already in a plan (leave entered after
+publishing, say) is the manager's to fix by re-planning, and must not block every other change.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.domain import rules
+from scheduler.domain.fairness import FairnessReport, fairness_report
+from scheduler.domain.model import Plan, Problem
+from scheduler.domain.points import DayCalendar
+from scheduler.domain.rules import Violation
+from scheduler.store import AssignmentRow, PlanRow, assignment_from_row, problem_for_plan
+
+
+@dataclass
+class _Version:
+    """One published plan as the rulebook sees it."""
+
+    row: PlanRow
+    problem: Problem
+    plan: Plan
+    _before: list[Violation] | None = field(default=None, repr=False)
+
+    @property
+    def before(self) -> list[Violation]:
+        if self._before is None:
+            self._before = rules.check(self.problem, self.plan)
+        return self._before
+
+
+class Board:
+    """The published plans a change of people on `rows` can affect, rebuilt from the store.
+
+    Changes map an assignment row id (one of `rows`) to the key of the person who would hold it.
+    """
+
+    def __init__(self, session: Session, rows: Sequence[AssignmentRow]):
+        self.old = {row.id: assignment_from_row(row) for row in rows}
+        earliest = min(row.plan.start for row in rows)
+        later = session.scalars(
+            select(PlanRow)
+            .where(
+                PlanRow.org_id == rows[0].plan.org_id,
+                PlanRow.state == "published",
+                PlanRow.start > earliest,
+            )
+            .order_by(PlanRow.start, PlanRow.id)
+        )
+        plan_rows = dict.fromkeys([*(row.plan for row in rows), *later])  # the shift's plan first
+        self.versions = [_Version(p, *problem_for_plan(session, p)) for p in plan_rows]
+
+    def _changed(self, changes: dict[int, str]) -> Iterator[tuple[_Version, Problem, Plan]]:
+        """Yield each affected version with its problem and plan after `changes`."""
+        swapped = {self.old[i]: replace(self.old[i], person=key) for i, key in changes.items()}
+        for version in self.versions:
+            problem, history = version.problem, version.problem.org.history
+            in_plan = not swapped.keys().isdisjoint(version.plan.assignments)
+            in_history = not swapped.keys().isdisjoint(history)
+            if not (in_plan or in_history):
+                continue
+            if in_history:
+                moved = tuple(swapped.get(a, a) for a in history)
+                problem = replace(problem, org=replace(problem.org, history=moved))
+            assignments = tuple(sorted(swapped.get(a, a) for a in version.plan.assignments))
+            yield version, problem, replace(version.plan, assignments=assignments)
+
+    def judge(self, changes: dict[int, str]) -> list[Violation]:
+        """Return the violations that `changes` introduce, across every affected plan."""
+        found: list[Violation] = []
+        for version, problem, plan in self._changed(changes):
+            found += introduced(version.before, rules.check(problem, plan))
+        return found
+
+    def reports(self, changes: dict[int, str]) -> tuple[FairnessReport, FairnessReport]:
+        """Return the fairness of the first row's plan before and after `changes`."""
+        main = self.versions[0]
+        problem, plan = next((p, a) for v, p, a in self._changed(changes) if v is main)
+        calendar = DayCalendar(main.problem.org)
+        return (
+            fairness_report(main.problem, main.plan.assignments, calendar),
+            fairness_report(problem, plan.assignments, calendar),
+        )
+
+
+def introduced(before: list[Violation], after: list[Violation]) -> list[Violation]:
+    """Return the violations of `after` that `before` did not have (counted as a multiset).
+
+    A violation that changes at all (a trainee's shadow count, the people a roster lacks) is
+    new: the change made it different, so it is the change's to answer for.
+    """
+    known = Counter(before)
+    new = []
+    for violation in after:
+        if known[violation]:
+            known[violation] -= 1
+        else:
+            new.append(violation)
+    return new
+
+
+def ratios(report: FairnessReport) -> dict[str, float | None]:
+    """Return each person's load ratio by key."""
+    return {p.person: p.ratio for p in report.people}

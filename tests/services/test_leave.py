@@ -1,0 +1,60 @@
+"""The leave service: whole days in a person's zone, validation, audit, clashes with shifts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+from support.web_support import NOW, build_world, shift_of
+
+from scheduler.services import leave
+from scheduler.store import AuditRow, TimeOffRow
+
+
+def test_whole_days_follow_the_persons_zone_across_dst():
+    start, end = leave.whole_days(date(2027, 3, 27), date(2027, 3, 28), "Europe/Berlin")
+    assert start == datetime(2027, 3, 26, 23, tzinfo=UTC)
+    assert end == datetime(2027, 3, 28, 22, tzinfo=UTC)  # summer time began on the 28th
+    with pytest.raises(leave.LeaveError):
+        leave.whole_days(date(2027, 3, 2), date(2027, 3, 1), "UTC")
+
+
+def test_add_and_remove_leave_are_audited(sessions):
+    world = build_world(sessions)
+    start, end = leave.whole_days(date(2027, 2, 1), date(2027, 2, 3), "UTC")
+    with sessions.begin() as session:
+        row = leave.add_leave(
+            session, world.people["ana"], start, end, note="x", actor="ana", now=NOW
+        )
+        leave_id = row.id
+    with sessions.begin() as session:
+        leave.remove_leave(session, leave_id, actor="ana", now=NOW)
+    with sessions() as session:
+        audit = session.scalars(select(AuditRow).where(AuditRow.entity == "leave")).all()
+        assert [a.action for a in audit] == ["leave.create", "leave.delete"]
+        assert audit[0].after["person"] == "ana" and audit[1].before["note"] == "x"
+        assert session.scalars(select(TimeOffRow)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "kind"),
+    [
+        (datetime(2027, 2, 2, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC), "leave"),
+        (datetime(2027, 2, 1), datetime(2027, 2, 2), "leave"),  # no time zone
+        (datetime(2027, 2, 1, tzinfo=UTC), datetime(2027, 2, 2, tzinfo=UTC), "holiday"),
+    ],
+)
+def test_bad_leave_is_refused(sessions, start, end, kind):
+    world = build_world(sessions)
+    with sessions() as session, pytest.raises(leave.LeaveError):
+        leave.add_leave(session, world.people["ana"], start, end, kind=kind, actor="t", now=NOW)
+
+
+def test_conflicts_are_the_published_shifts_the_leave_overlaps(sessions):
+    world = build_world(sessions)
+    shift = shift_of(sessions, "ops", 1, world)
+    holder, evening = shift.person_id, shift.start.replace(hour=23)
+    with sessions() as session:
+        assert [a.id for a in leave.conflicts(session, holder, shift.start, evening)] == [shift.id]
+        assert leave.conflicts(session, holder, shift.end, shift.end.replace(hour=23)) == []

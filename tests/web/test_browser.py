@@ -1,0 +1,305 @@
+"""The main job in a real browser: sign in, offer a shift, the teammate accepts, feeds follow.
+
+Playwright drives Debian's Chromium (`apt-get install chromium`, never a downloaded browser)
+against the app served by werkzeug on a free loopback port, on the test database (SQLite, or
+PostgreSQL with ROTA_DATABASE_URL) with the clock frozen before the plan starts. Screenshots of
+the schedule and the fairness page land in tests/artifacts/ (ignored by git) for CI to keep.
+
+    .venv/bin/pytest tests/test_browser.py          # or: -m browser
+"""
+
+from __future__ import annotations
+
+import threading
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from support.builders import FAST
+from support.dbsample import TEAM_FILE
+
+from scheduler.domain.orgfile import load_org
+from scheduler.services import accounts, importer, planning, swaps
+from scheduler.store import AssignmentRow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python")
+
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)  # a month before the plan: every shift is ahead
+START = date(2027, 1, 4)
+WEEKS = 3
+PASSWORD = "browser-test-password"
+TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class Scene:
+    """What the live server holds: the shift to swap, who holds it, who will take it."""
+
+    base_url: str
+    shift_id: int
+    shift_start: datetime
+    role: str
+    engineer: str  # username = person key
+    engineer_name: str
+    teammate: str
+    teammate_name: str
+    teammate_id: int
+
+
+def _set_the_scene(sessions) -> Scene:
+    """Import data/team.yaml, plan and publish three weeks, add the two accounts.
+
+    The shift is the first one that some teammate can take without breaking a rule (the
+    rulebook's own suggestion), so the test never depends on which plan the solver found.
+    """
+    with sessions.begin() as session:
+        org_id = importer.import_org(session, load_org(TEAM_FILE), "test", NOW).org_id
+        made = planning.generate(session, org_id, START, WEEKS, FAST, "test", NOW)
+        assert made.plan is not None, made.explanation
+        planning.publish(session, made.plan.id, "test", NOW)
+        rows = session.scalars(
+            select(AssignmentRow)
+            .where(AssignmentRow.plan_id == made.plan.id)
+            .order_by(AssignmentRow.start, AssignmentRow.role)
+        ).all()
+        for row in rows:
+            takers = swaps.suggest_takers(session, row.id)
+            if takers:
+                break
+        else:
+            pytest.fail("no shift of the plan can be given to anyone")
+        taker = takers[0]
+        for person_key in (row.person.key, taker.person_key):
+            accounts.add_user(session, person_key, PASSWORD, person_key, actor="test", now=NOW)
+        return Scene(
+            base_url="",
+            shift_id=row.id,
+            shift_start=row.start,
+            role=row.role,
+            engineer=row.person.key,
+            engineer_name=row.person.name,
+            teammate=taker.person_key,
+            teammate_name=taker.name,
+            teammate_id=taker.person_id,
+        )
+
+
+@pytest.fixture
+def live(engine, sessions, tmp_path) -> Iterator[Scene]:
+    """Serve the app on 127.0.0.1:<free port> in a thread, on the test database."""
+    from werkzeug.serving import make_server
+
+    from web import create_app
+
+    scene = _set_the_scene(sessions)
+    app = create_app(
+        {
+            "ENGINE": engine,
+            "MIGRATE": False,
+            "SECRET_KEY": "browser-test",
+            "CLOCK": lambda: NOW,
+            "SOLVE_SECONDS": 10,
+            "SOLVE_WORKERS": 1,
+            "JOBS_DIR": str(tmp_path / "jobs"),
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield Scene(**{**scene.__dict__, "base_url": f"http://127.0.0.1:{server.server_port}"})
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def page(live) -> Iterator:
+    """Open a page in headless Chromium; every confirm() dialog is accepted."""
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(
+                base_url=live.base_url, viewport={"width": 1280, "height": 900}
+            )
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            page.on("dialog", lambda dialog: dialog.accept())
+            yield page
+            context.close()
+        finally:
+            browser.close()
+
+
+# --- steps -------------------------------------------------------------------------------
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+    sync_api.expect(page.locator("header .who")).to_contain_text(username)
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    sync_api.expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def make_feed_link(page, label: str) -> str:
+    """Make a feed link on the feeds page and return the URL it shows (once)."""
+    page.goto("/me/feeds")
+    card = page.locator("section.feed").filter(has=page.get_by_role("heading", name=label))
+    card.get_by_role("button").click()
+    url_field = (
+        page.locator("section.feed")
+        .filter(has=page.get_by_role("heading", name=label))
+        .locator("input.url")
+    )
+    sync_api.expect(url_field).to_be_visible()
+    url = url_field.input_value()
+    assert url.startswith("http://127.0.0.1:") and url.endswith(".ics"), url
+    return url
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    uid: str
+    start: datetime
+    summary: str
+    description: str
+    sequence: int
+
+
+def fetch_feed(url: str) -> dict[str, FeedEvent]:
+    """GET a feed over HTTP like a calendar client; return its events by UID."""
+    from icalendar import Calendar
+
+    with urllib.request.urlopen(url, timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        body = response.read()
+    events = {}
+    for event in Calendar.from_ical(body).walk("VEVENT"):
+        uid = str(event["UID"])
+        events[uid] = FeedEvent(
+            uid=uid,
+            start=event.decoded("DTSTART"),
+            summary=str(event["SUMMARY"]),
+            description=str(event.get("DESCRIPTION", "")),
+            sequence=int(event.get("SEQUENCE", 0)),
+        )
+    return events
+
+
+def events_at(events: dict[str, FeedEvent], start: datetime, role: str) -> list[FeedEvent]:
+    title = f"{role.capitalize()} on-call:"
+    return [e for e in events.values() if e.start == start and e.summary.startswith(title)]
+
+
+def screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+# --- the test ----------------------------------------------------------------------------
+
+
+def test_offer_accept_and_both_feeds_change(live, page):
+    scene = live
+    own_shift = f'a[href="/shifts/{scene.shift_id}"]'
+
+    # The engineer signs in, sees who is on call, and opens the team schedule.
+    sign_in(page, scene.engineer)
+    sync_api.expect(page.get_by_role("heading", name="On call at Acme Checkout")).to_be_visible()
+    page.locator("header nav").get_by_role("link", name="Checkout").click()
+    page.wait_for_url("**/teams/checkout")
+    sync_api.expect(page.locator("table.schedule tr.mine").first).to_be_visible()
+    sync_api.expect(page.locator(own_shift)).to_have_text(scene.engineer_name)
+
+    # Their feed and the team's, as a calendar would see them before the swap.
+    engineer_feed = make_feed_link(page, f"My shifts ({scene.engineer_name})")
+    team_feed = make_feed_link(page, "Team Checkout")
+    engineer_before = events_at(fetch_feed(engineer_feed), scene.shift_start, scene.role)
+    team_before = events_at(fetch_feed(team_feed), scene.shift_start, scene.role)
+    assert len(engineer_before) == 1
+    assert len(team_before) == 1
+    assert f"{scene.role.capitalize()}: {scene.engineer_name}" in team_before[0].description
+
+    # From the schedule to the shift's page: offer it to the teammate.
+    page.goto("/teams/checkout")
+    page.locator(own_shift).click()
+    page.wait_for_url(f"**/shifts/{scene.shift_id}")
+    sync_api.expect(page.get_by_role("heading", name="Who could take it")).to_be_visible()
+    offer_form = page.locator(f'form[action="/shifts/{scene.shift_id}/offer"]').filter(
+        has=page.locator("select")
+    )
+    offer_form.locator("select").select_option(str(scene.teammate_id))
+    offer_form.get_by_role("button", name="Offer").click()
+    sync_api.expect(page.locator(".flash.ok")).to_have_text("Offer made.")
+    sign_out(page)
+
+    # The teammate signs in, takes a feed link, sees the offer with its fairness effect, accepts.
+    sign_in(page, scene.teammate)
+    teammate_feed = make_feed_link(page, f"My shifts ({scene.teammate_name})")
+    assert events_at(fetch_feed(teammate_feed), scene.shift_start, scene.role) == []
+    page.locator("header nav").get_by_role("link", name="Swaps").click()
+    offer = page.locator("section.card").filter(
+        has_text=f"{scene.engineer_name} offers you a shift"
+    )
+    sync_api.expect(offer).to_be_visible()
+    sync_api.expect(offer.get_by_role("heading", name="Fairness effect")).to_be_visible()
+    offer.get_by_role("button", name="Accept").click()
+    sync_api.expect(page.locator(".flash.ok")).to_have_text("Swap accepted.")
+
+    # The schedule now shows the teammate on that shift, highlighted as their own.
+    page.locator("header nav").get_by_role("link", name="Checkout").click()
+    page.wait_for_url("**/teams/checkout")
+    sync_api.expect(page.locator(own_shift)).to_have_text(scene.teammate_name)
+    screenshot(page, "schedule.png")
+    with page.expect_response(lambda r: "/fairness/chart.png" in r.url) as chart:
+        page.locator("header nav").get_by_role("link", name="Fairness").click()
+    assert chart.value.ok and chart.value.headers["content-type"] == "image/png"
+    page.wait_for_load_state("load")  # the chart has been drawn, not just fetched
+    sync_api.expect(page.locator("table").first).to_be_visible()
+    assert page.locator("img.chart").evaluate("img => img.naturalWidth") > 0
+    screenshot(page, "fairness.png")
+
+    # Both people's feeds changed: the event left one and joined the other; in the team's feed
+    # the same event (same UID) now names the teammate, with a higher SEQUENCE.
+    assert events_at(fetch_feed(engineer_feed), scene.shift_start, scene.role) == []
+    taken = events_at(fetch_feed(teammate_feed), scene.shift_start, scene.role)
+    assert len(taken) == 1 and taken[0].uid != engineer_before[0].uid
+    team_after = events_at(fetch_feed(team_feed), scene.shift_start, scene.role)
+    assert [e.uid for e in team_after] == [team_before[0].uid]
+    assert f"{scene.role.capitalize()}: {scene.teammate_name}" in team_after[0].description
+    assert team_after[0].sequence > team_before[0].sequence

@@ -1,0 +1,170 @@
+"""Signing in and out, sessions, cookies, the secret key and the trusted proxy header."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from support.web_support import CSRF, PASSWORD, give_csrf, login, post
+
+from web import create_app
+
+
+def test_sign_in_and_out(client):
+    assert client.get("/").status_code == 302
+    login(client, "ana")
+    page = client.get("/")
+    assert page.status_code == 200 and "ana" in page.text
+    assert post(client, "/logout").status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused(client):
+    token = give_csrf(client)
+    response = client.post(
+        "/login", data={"username": "ana", "password": "wrong-one", "csrf_token": token}
+    )
+    assert response.status_code == 401
+    assert "Wrong username or password" in response.text
+    assert client.get("/").status_code == 302
+
+
+def test_unknown_user_is_refused_like_a_wrong_password(client):
+    token = give_csrf(client)
+    response = client.post(
+        "/login", data={"username": "mallory", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 401
+
+
+def test_sign_in_needs_the_csrf_token(client):
+    client.get("/login")
+    response = client.post("/login", data={"username": "ana", "password": PASSWORD})
+    assert response.status_code == 400
+    response = client.post(
+        "/login", data={"username": "ana", "password": PASSWORD, "csrf_token": "forged"}
+    )
+    assert response.status_code == 400
+
+
+def test_sign_in_form_carries_the_session_token(client):
+    page = client.get("/login")
+    with client.session_transaction() as session:
+        token = session["csrf_token"]
+    assert f'name="csrf_token" value="{token}"' in page.text
+    response = client.post(
+        "/login", data={"username": "ana", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
+def test_anonymous_pages_redirect_to_sign_in_and_come_back(client):
+    response = client.get("/teams/ops?start=2027-01-04")
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/login?next=")
+    token = give_csrf(client)
+    response = client.post(
+        location,
+        data={"username": "ana", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/teams/ops?start=2027-01-04"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+def test_sign_in_never_redirects_off_site(client, target):
+    token = give_csrf(client)
+    response = client.post(
+        "/login",
+        data={"username": "ana", "password": PASSWORD, "csrf_token": token, "next": target},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_json_endpoints_say_401_to_anonymous(client):
+    response = client.get("/plans/jobs/nope.json")
+    assert response.status_code == 401
+    assert response.is_json
+
+
+def test_session_cookie_flags(client):
+    token = give_csrf(client)
+    response = client.post(
+        "/login", data={"username": "ana", "password": PASSWORD, "csrf_token": token}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http in development unless asked
+
+
+def test_secure_cookies_when_configured(engine, world, clock, monkeypatch):
+    monkeypatch.setenv("ROTA_SECURE_COOKIES", "1")
+    secure = create_app(
+        {"TESTING": True, "ENGINE": engine, "MIGRATE": False, "SECRET_KEY": "k", "CLOCK": clock}
+    )
+    client = secure.test_client()
+    token = give_csrf(client)
+    response = client.post(
+        "/login", data={"username": "ana", "password": PASSWORD, "csrf_token": token}
+    )
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_a_new_secret_key_is_kept_in_the_instance_folder(engine, tmp_path, monkeypatch):
+    monkeypatch.delenv("ROTA_SECRET_KEY", raising=False)
+    monkeypatch.setenv("ROTA_INSTANCE_PATH", str(tmp_path / "instance"))
+    first = create_app({"ENGINE": engine, "MIGRATE": False})
+    key_file = tmp_path / "instance" / "secret_key"
+    assert len(first.config["SECRET_KEY"]) >= 64
+    assert key_file.read_text().strip() == first.config["SECRET_KEY"]
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "*" in (tmp_path / "instance" / ".gitignore").read_text()  # never committed
+    again = create_app({"ENGINE": engine, "MIGRATE": False})
+    assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"]  # sessions survive restarts
+
+
+def test_the_environment_key_wins(engine, tmp_path, monkeypatch):
+    monkeypatch.setenv("ROTA_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("ROTA_INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"ENGINE": engine, "MIGRATE": False})
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert not (tmp_path / "instance" / "secret_key").exists()
+
+
+def test_proxy_header_is_ignored_unless_trusted(client):
+    response = client.get("/", headers={"X-Forwarded-User": "admin"})
+    assert response.status_code == 302
+
+
+def test_trusted_proxy_header_signs_in(engine, world, clock):
+    proxied = create_app(
+        {
+            "TESTING": True,
+            "ENGINE": engine,
+            "MIGRATE": False,
+            "SECRET_KEY": "k",
+            "CLOCK": clock,
+            "TRUST_PROXY_HEADER": "X-Forwarded-User",
+        }
+    ).test_client()
+    assert proxied.get("/", headers={"X-Forwarded-User": "ana"}).status_code == 200
+    assert proxied.get("/", headers={"X-Forwarded-User": "mallory"}).status_code == 302
+    assert proxied.get("/").status_code == 302
+
+
+def test_pages_send_security_headers(client):
+    login(client, "ana")
+    response = client.get("/")
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_sign_out_needs_post_and_the_token(client):
+    login(client, "ana")
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+    assert client.get("/").status_code == 200  # still signed in
+    assert client.post("/logout", data={"csrf_token": CSRF}).status_code == 302
