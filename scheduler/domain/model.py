@@ -8,14 +8,53 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from functools import cached_property
 
-ROLES = ("primary", "secondary", "shadow")
-ROTATION_ROLES = ("primary", "secondary")
 
-OPTIMAL = "OPTIMAL"
-FEASIBLE = "FEASIBLE"
-INFEASIBLE = "INFEASIBLE"
+class Role(StrEnum):
+    """A role on a shift (docs/org-file.md, `roles`); shadows are for trainees only."""
+
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    SHADOW = "shadow"
+
+
+ROLES = tuple(Role)
+ROTATION_ROLES = (Role.PRIMARY, Role.SECONDARY)
+
+
+class Status(StrEnum):
+    """How good a plan is known to be (docs/cli.md, `status`)."""
+
+    OPTIMAL = "OPTIMAL"  # the max load ratio is proven optimal
+    FEASIBLE = "FEASIBLE"  # a valid plan, the ratio not proven optimal
+    INFEASIBLE = "INFEASIBLE"  # proven: no plan satisfies every hard rule
+
+
+OPTIMAL, FEASIBLE, INFEASIBLE = Status.OPTIMAL, Status.FEASIBLE, Status.INFEASIBLE
+
+
+class PlanState(StrEnum):
+    """Where a stored plan stands: a draft, the live (published) plan, or replaced."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class SwapStatus(StrEnum):
+    """Where a swap or offer stands; OPEN and AWAITING_APPROVAL are still pending."""
+
+    OPEN = "open"
+    AWAITING_APPROVAL = "awaiting_approval"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    REFUSED = "refused"
+
+
+PENDING_SWAPS = (SwapStatus.OPEN, SwapStatus.AWAITING_APPROVAL)
 
 
 @dataclass(frozen=True)
