@@ -60,7 +60,7 @@ import web
 from scheduler import store
 from scheduler.domain.orgfile import load_org
 from scheduler.services import accounts, importer, planning, swaps
-from scheduler.solve.phases import SolveOptions
+from scheduler.solve import SolveOptions, plan_or_explain
 
 REPO = Path(__file__).resolve().parent.parent
 ROTA = Path(sys.executable).parent / "rota"
@@ -119,9 +119,9 @@ def populate(url: str, people: int, start: date, weeks: int, options: SolveOptio
         problem = planning.build_problem(session, org_id, start, weeks, now=now)
     print(f"planning {org.name}: {weeks} weeks from {start} (up to {options.time_limit:g} s)...")
     solving = time.perf_counter()
-    solved = planning.solve_problem(problem, options)
+    solved = plan_or_explain(problem, options)
     solve_seconds = time.perf_counter() - solving
-    if solved.result is None:
+    if solved.plan is None:
         raise SystemExit("no plan: " + "; ".join(solved.explanation))
     org_ids = [org_id]
     with sessions.begin() as session:

@@ -30,12 +30,13 @@ from pathlib import Path
 
 import orgs
 
-from scheduler.domain.fairness import fairness_report, lower_bound
+from scheduler.domain.fairness import fairness_report
 from scheduler.domain.model import INFEASIBLE, Plan, Problem
 from scheduler.domain.orgfile import load_org
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.shifts import make_problem
 from scheduler.solve import phases as solver_module
+from scheduler.solve.bound import lower_bound
 from scheduler.solve.formulation import independent_groups
 from scheduler.solve.phases import Progress, SolveOptions, solve
 
@@ -233,9 +234,9 @@ class Probe:
         if hasattr(solver_module, "add_wishes"):
             saved[(solver_module, "add_wishes")] = solver_module.add_wishes
             patches["add_wishes"] = self._wishes(solver_module.add_wishes)
-        if hasattr(solver_module, "_solver"):
-            saved[(solver_module, "_solver")] = solver_module._solver
-            patches["_solver"] = self._make_solver(solver_module._solver)
+        if hasattr(solver_module, "cp_solver"):
+            saved[(solver_module, "cp_solver")] = solver_module.cp_solver
+            patches["cp_solver"] = self._make_solver(solver_module.cp_solver)
         rules = getattr(solver_module, "rules", None)
         if rules is not None and hasattr(rules, "assert_valid"):
             saved[(rules, "assert_valid")] = rules.assert_valid
@@ -474,7 +475,7 @@ def sweep(cases: list[Case], counts: list[int], args) -> list[str]:
                 f"{statistics.median(r.phases.get('phase 1', 0.0) for r in runs):>9.2f} "
                 f"{statistics.median(r.seconds for r in runs):>8.2f} "
                 f"{plan.status if plan else 'ERROR':<9} "
-                f"{_f(plan.objective.get('max_load_ratio') if plan else None, '.4f'):>7}  "
+                f"{_f(plan.max_load_ratio if plan else None, '.4f'):>7}  "
                 + " ".join(_f(p, ".2f", "unproven") for p in proofs)
             )
     return lines

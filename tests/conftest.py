@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, settings
 from support.builders import FAST, build_small_team_org
 
 from scheduler.domain.model import Org
-from scheduler.solve.phases import SolveOptions
+from scheduler.solve import SolveOptions
 
 # Property tests solve real problems: a generous per-example deadline (each solve is capped at a
 # few seconds, so only a runaway example exceeds it), a bounded number of examples.

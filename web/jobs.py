@@ -25,7 +25,7 @@ from typing import Any
 from flask import Flask
 
 from scheduler.services import planning
-from scheduler.solve.phases import Progress, SolveOptions
+from scheduler.solve import Progress, SolveOptions
 from web import db
 
 log = logging.getLogger(__name__)
@@ -170,23 +170,19 @@ class Jobs:
             time_limit=job.time_limit, num_workers=app.config["SOLVE_WORKERS"], progress=progress
         )
         try:
-            with sessions() as session:
-                problem = planning.build_problem(
-                    session, job.org_id, job.start, job.weeks, now=app.config["CLOCK"]()
-                )
             job.phase = "solving"
             self.save(job)
-            solved = planning.solve_problem(problem, options)
-            if solved.result is None:
-                job.explanation = solved.explanation
-            else:
-                job.phase = "storing the draft"
-                with sessions() as session:
-                    row = planning.store_draft(
-                        session, job.org_id, problem, solved, actor, app.config["CLOCK"]()
-                    )
-                    session.commit()
-                    job.plan_id = row.id
+            drafted = planning.plan_draft(
+                sessions,
+                job.org_id,
+                job.start,
+                job.weeks,
+                options,
+                actor,
+                app.config["CLOCK"](),
+            )
+            job.explanation = list(drafted.outcome.explanation)
+            job.plan_id = drafted.plan_id
         except Exception:  # the page must learn the job ended; the log keeps the traceback
             log.exception("plan generation %s failed", job.id)
             job.error = "Planning failed unexpectedly; the server log has the details."

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import getpass
+import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
 import click
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import store
 from scheduler.domain import model
 from scheduler.domain.orgfile import OrgFileError, load_org
-from scheduler.solve.phases import Progress
+from scheduler.solve import Progress
+from scheduler.store import Session, sessionmaker, shown_url
 
-EXIT_PLANNED, EXIT_NO_PLAN, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_PLANNED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 0, 1, 2, 3  # docs/cli.md#exit-codes
 
 
 class BadInput(click.ClickException):
@@ -27,6 +27,7 @@ class BadInput(click.ClickException):
 
 
 def parse_date(_ctx, _param, value: str | None) -> date | None:
+    """Parse an ISO date option (click callback); a bad one is a usage error."""
     if value is None:
         return None
     try:
@@ -36,6 +37,7 @@ def parse_date(_ctx, _param, value: str | None) -> date | None:
 
 
 def parse_time(_ctx, _param, value: str | None) -> datetime | None:
+    """Parse an ISO time with a UTC offset (click callback), returned in UTC."""
     if value is None:
         return None
     try:
@@ -48,6 +50,7 @@ def parse_time(_ctx, _param, value: str | None) -> datetime | None:
 
 
 def show_progress(progress: Progress) -> None:
+    """Overwrite one terminal line on stderr with the solve's progress."""
     best = "-" if progress.best is None else f"{progress.best:.4f}"
     click.echo(
         f"\r\033[K{progress.phase}: best {best}, bound {progress.bound:.4f} "
@@ -80,12 +83,27 @@ def actor() -> str:
         return "cli"
 
 
-def shown_url(url: str) -> str:
-    """Return the URL with any password masked."""
+def org_row(session: Session, name: str | None) -> store.OrgRow:
+    """Find the named org, or the only one; anything else is bad input."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url
+        return store.org_row_by_name(session, name)
+    except LookupError as err:
+        hint = "; import one with `rota import ORGFILE`" if name is None else ""
+        raise BadInput(f"{err}{hint}") from None
+
+
+def no_plan(sentences, as_json: bool, solve_seconds: float | None = None) -> None:
+    """Say why no plan exists (JSON on stdout too with `as_json`) and exit 1."""
+    if as_json:
+        payload = {"status": model.INFEASIBLE}
+        if solve_seconds is not None:
+            payload |= {"max_load_ratio": None, "lower_bound": None}
+            payload["solve_seconds"] = round(solve_seconds, 3)
+        click.echo(json.dumps(payload | {"explanation": list(sentences)}))
+    click.echo("No plan satisfies every hard rule:", err=True)
+    for sentence in sentences:
+        click.echo(f"  - {sentence}", err=True)
+    sys.exit(EXIT_NO_PLAN)
 
 
 def db_option(function):
@@ -103,18 +121,16 @@ def database(url: str | None) -> Iterator[sessionmaker[Session]]:
     """Open (creating or upgrading) the database; database failures become clean errors."""
     url = url or store.database_url()
     try:
-        engine = store.make_engine(url)
-    except (ArgumentError, NoSuchModuleError, ValueError) as err:
+        engine = store.open_engine(url)
+    except store.DatabaseUrlError as err:
         raise BadInput(f"cannot use the database URL {shown_url(url)!r}: {err}") from None
+    except store.DatabaseError as err:
+        reason = getattr(err, "orig", None) or err
+        raise BadInput(f"cannot open the database {shown_url(url)}: {reason}") from None
     try:
         try:
-            store.migrate(engine)
-        except SQLAlchemyError as err:
-            reason = getattr(err, "orig", None) or err
-            raise BadInput(f"cannot open the database {shown_url(url)}: {reason}") from None
-        try:
             yield store.session_factory(engine)
-        except SQLAlchemyError as err:
+        except store.DatabaseError as err:
             reason = getattr(err, "orig", None) or err
             raise click.ClickException(f"database error: {reason}") from None
     finally:

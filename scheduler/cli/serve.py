@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import store
 from scheduler.cli.common import (
@@ -17,15 +15,16 @@ from scheduler.cli.common import (
     database,
     db_option,
     load_org_file,
+    no_plan,
     now,
     parse_date,
-    shown_url,
 )
-from scheduler.cli.db import import_into, no_plan
+from scheduler.cli.db import import_into
 from scheduler.domain.feeds import write_feeds
 from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
 from scheduler.services import accounts, planning
-from scheduler.solve.phases import SolveOptions
+from scheduler.solve import SolveOptions
+from scheduler.store import Session, sessionmaker, shown_url
 
 
 def default_workers() -> int:
@@ -139,27 +138,18 @@ def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, worke
 def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, replan, options) -> int:
     """Return the published plan of the horizon, solving and publishing one when needed."""
     with sessions() as session:
-        live = session.scalar(
-            select(store.PlanRow).where(
-                store.PlanRow.org_id == org_id,
-                store.PlanRow.start == start,
-                store.PlanRow.weeks == weeks,
-                store.PlanRow.state == planning.PUBLISHED,
-            )
-        )
+        live = planning.live_plan(session, org_id, start, weeks)
         if live is not None and not replan:
             click.echo(f"keeping published plan #{live.id} ({weeks} weeks from {start})")
             return live.id
-        problem = planning.build_problem(session, org_id, start, weeks)
     click.echo(f"planning {weeks} weeks from {start} (up to {options.time_limit:g} s)...")
-    solved = planning.solve_problem(problem, options)
-    if solved.result is None:
-        no_plan(solved.explanation, as_json=False)
-    with sessions.begin() as session:
-        row = planning.store_draft(session, org_id, problem, solved, actor(), now())
-        planning.publish(session, row.id, actor(), now())
-        click.echo(f"published plan #{row.id} (version {row.version})")
-        return row.id
+    drafted = planning.plan_draft(
+        sessions, org_id, start, weeks, options, actor(), now(), keep_live=False, publish_it=True
+    )
+    if drafted.outcome.plan is None:
+        no_plan(drafted.outcome.explanation, as_json=False)
+    click.echo(f"published plan #{drafted.plan_id} (version {drafted.version})")
+    return drafted.plan_id
 
 
 def _create_logins(sessions: sessionmaker[Session], org) -> list[Login]:

@@ -7,35 +7,48 @@ explanations read the same facts, so all three agree on what is possible.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from scheduler.domain.model import Assignment, Person, Problem, Shift
+from scheduler.domain.model import Assignment, Org, Person, Problem, Shift
 from scheduler.domain.shifts import local_midnight
 
 
-@dataclass(frozen=True)
-class Unavailable:
-    """Why a member cannot take a shift at all."""
+def rest_needed(org: Org, *team_ids: str) -> timedelta:
+    """Return the rest owed between shifts of these teams: the largest `min_rest` among them.
 
-    person: str
-    reason: str  # "leave" | "joined" | "site" | "history-rest"
+    Teams the org no longer has count as needing none (docs/rules.md#4-rest).
+    """
+    rests = [org.teams_by_id[t].rotation.min_rest for t in team_ids if t in org.teams_by_id]
+    return max(rests, default=timedelta(0))
+
+
+def rest_between(earlier: Shift, later: Shift) -> timedelta:
+    """Return the time off between the end of `earlier` and the start of `later` (negative
+    when they overlap)."""
+    return later.start - earlier.end
+
+
+def too_close(org: Org, a: Shift, b: Shift) -> bool:
+    """Tell whether one person cannot hold both shifts: they overlap, or leave less rest
+    between them than the two teams need. The one rest predicate (docs/rules.md#4-rest),
+    used by eligibility, the formulation and the rulebook."""
+    earlier, later = (a, b) if (a.start, a.end) <= (b.start, b.end) else (b, a)
+    if earlier.overlaps(later.start, later.end):
+        return True
+    return rest_between(earlier, later) < rest_needed(org, a.team, b.team)
 
 
 def history_blocks(problem: Problem, person: str, shift: Shift) -> bool:
     """Tell whether past on-call of `person` leaves too little rest before or around `shift`."""
     org = problem.org
-    rest_here = org.team(shift.team).rotation.min_rest
-    for past in org.history_of(person):
-        if past.shift.team not in org.teams_by_id:
-            continue
-        rest = max(rest_here, org.team(past.shift.team).rotation.min_rest)
-        if past.shift.start < shift.end + rest and shift.start < past.shift.end + rest:
-            return True
-    return False
+    return any(
+        past.shift.team in org.teams_by_id and too_close(org, past.shift, shift)
+        for past in org.history_of(person)
+    )
 
 
 def joined_at(person: Person) -> datetime | None:
+    """Return when a person joins the rotations: local midnight of `joined` (None: always)."""
     return local_midnight(person.joined, person.timezone) if person.joined else None
 
 

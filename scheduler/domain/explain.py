@@ -1,20 +1,23 @@
-"""Why no plan exists, in sentences a manager can act on.
+"""Why no plan exists, in sentences a manager can act on (docs/rules.md#explanations).
 
 Obvious causes are found by counting before any solving (too small a roster, a shift nobody can
 take, a trainee nobody can train); the rest come from an infeasible core of rule groups that
-the solver names, each turned into a sentence with the team, the dates, the rule and the people.
+the solver names (`scheduler.solve.core`), each turned into a sentence with the team, the dates,
+the rule and the people by one describer per rule.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.eligibility import unavailability
 from scheduler.domain.model import Org, Problem, Shift, Team
-from scheduler.domain.rules import duration
-from scheduler.solve.phases import infeasible_core
+from scheduler.domain.shifts import week_index
+from scheduler.domain.text import duration, local_clock, names
 
 REASONS = {
     "leave": "on leave",
@@ -24,16 +27,22 @@ REASONS = {
 }
 
 
-def explain(problem: Problem, time_limit: float = 20.0) -> list[str]:
-    """Return sentences saying why the problem has no plan (empty if it may have one)."""
-    obvious = precheck(problem)
-    if obvious:
-        return obvious
-    core = infeasible_core(problem, time_limit)
-    if core is None:
-        return []
-    sentences = [describe(problem, group) for group in sorted(core, key=repr)]
-    return sentences or ["the rules cannot all hold at once, but no smaller cause was found"]
+@dataclass(frozen=True)
+class RuleGroup:
+    """The constraints of one rule in one place, switched on and off together when explaining.
+
+    `rule` is one of GROUP_RULES; `teams` the teams it binds (one, or several for overlap and
+    rest across rotations); `week` the horizon week (coverage); `person` the trainee (training).
+    """
+
+    rule: str
+    teams: tuple[str, ...] = ()
+    week: int | None = None
+    person: str | None = None
+
+    def sort_key(self) -> tuple:
+        """Order groups by rule, teams, week and person (None first)."""
+        return (self.rule, self.teams, -1 if self.week is None else self.week, self.person or "")
 
 
 def precheck(problem: Problem) -> list[str]:
@@ -47,16 +56,11 @@ def precheck(problem: Problem) -> list[str]:
     return found
 
 
-def names(org: Org, people) -> str:
-    listed = [org.person(p).name for p in people]
-    return ", ".join(listed[:6]) + (f" and {len(listed) - 6} more" if len(listed) > 6 else "")
-
-
-def week_label(problem: Problem, team: Team, shift: Shift) -> str:
-    local = shift.start.astimezone(ZoneInfo(team.timezone))
+def week_label(team: Team, shift: Shift) -> str:
+    """Name a shift for a sentence: 'week of 2027-02-08' for weekly rotations, else its start."""
     if team.rotation.shift == "weekly" and not team.rotation.slots:
-        return f"week of {local:%Y-%m-%d}"
-    return f"{local:%a %Y-%m-%d %H:%M}"
+        return f"week of {shift.start.astimezone(ZoneInfo(team.timezone)):%Y-%m-%d}"
+    return local_clock(shift.start, team.timezone)
 
 
 def roster_too_small(org: Org, team: Team) -> list[str]:
@@ -92,7 +96,7 @@ def uncoverable_shifts(problem: Problem, team: Team) -> list[str]:
             for r, n in counts.most_common()
         ]
         found.append(
-            f"{team.id}, {week_label(problem, team, shift)}: needs {needed} on call"
+            f"{team.id}, {week_label(team, shift)}: needs {needed} on call"
             + (f" from site {shift.site}" if shift.site else "")
             + f"; {'; '.join(parts)}"
         )
@@ -161,64 +165,82 @@ def trainees_without_path(problem: Problem) -> list[str]:
     return found
 
 
-def describe(problem: Problem, group: tuple) -> str:
+def describe(problem: Problem, group: RuleGroup) -> str:
     """Turn one rule group of an infeasible core into a sentence."""
+    return DESCRIBERS[group.rule](problem, group)
+
+
+def _coverage(problem: Problem, group: RuleGroup) -> str:
     org = problem.org
-    kind = group[0]
-    if kind == "coverage":
-        team = org.team(group[1])
-        week_start = problem.horizon.start + timedelta(weeks=group[2])
-        shifts = [s for s in problem.shifts_of(team.id) if _in_week(problem, team, s, group[2])]
-        why: dict[str, set[str]] = {m: set() for m in team.members}
-        for s in shifts:
-            for m in team.members:
-                why[m].add(unavailability(problem, s, m) or "free")
-        out = {r: [m for m, rs in why.items() if rs == {r}] for r in REASONS}
-        parts = [
-            f"{len(who)} of {len(team.members)} members are {REASONS[r]} ({names(org, who)})"
-            for r, who in out.items()
-            if who
-        ]
-        free = [m for m, rs in why.items() if "free" in rs]
-        parts.append(f"{len(free)} can take it ({names(org, free)})" if free else "nobody can")
-        return (
-            f"{team.id}, week of {week_start:%Y-%m-%d}: needs {len(team.rotation.roles)} on call "
-            f"per shift; " + "; ".join(parts)
-        )
-    if kind == "rest":
-        teams = [org.team(t) for t in group[1:]]
-        rests = ", ".join(f"{t.id} {duration(t.rotation.min_rest)}" for t in teams)
-        return (
-            f"{'/'.join(t.id for t in teams)}: the rest rule (min_rest {rests}) keeps whoever "
-            f"was just on call off the next shifts, leaving too few people"
-        )
-    if kind == "overlap":
-        teams = [org.team(t) for t in group[1:]]
-        shared = sorted(set.intersection(*(set(t.members) for t in teams)))
-        who = f" ({names(org, shared)})" if len(teams) > 1 and shared else ""
-        return (
-            f"{'/'.join(t.id for t in teams)}: people in several rotations{who} cannot be "
-            f"on call twice at once, and without them some shifts cannot be covered"
-        )
-    if kind == "roster":
-        team = org.team(group[1])
-        return (
-            f"{team.id}: roster rule needs {team.rotation.min_roster} distinct trained members "
-            f"on primary or secondary, and fewer can be used in this horizon"
-        )
-    if kind == "training":
-        person = org.person(group[1])
-        need = person.trainee
-        return (
-            f"training: {person.name} must shadow {need.shadows} shift(s) beside a trained "
-            f"primary, then hold {need.secondaries} secondary shift(s) before any primary, "
-            f"and this cannot fit around leave, rest and the other rules"
-        )
-    if kind == "previous":
-        return f"{group[1]}: shifts already started in the previous plan can no longer be kept"
-    return f"{kind}: {group[1:]}"
+    team = org.team(group.teams[0])
+    week_start = problem.horizon.start + timedelta(weeks=group.week)
+    shifts = [s for s in problem.shifts_of(team.id) if week_index(problem, s) == group.week]
+    why: dict[str, set[str]] = {m: set() for m in team.members}
+    for s in shifts:
+        for m in team.members:
+            why[m].add(unavailability(problem, s, m) or "free")
+    out = {r: [m for m, rs in why.items() if rs == {r}] for r in REASONS}
+    parts = [
+        f"{len(who)} of {len(team.members)} members are {REASONS[r]} ({names(org, who)})"
+        for r, who in out.items()
+        if who
+    ]
+    free = [m for m, rs in why.items() if "free" in rs]
+    parts.append(f"{len(free)} can take it ({names(org, free)})" if free else "nobody can")
+    return (
+        f"{team.id}, week of {week_start:%Y-%m-%d}: needs {len(team.rotation.roles)} on call "
+        f"per shift; " + "; ".join(parts)
+    )
 
 
-def _in_week(problem: Problem, team: Team, shift: Shift, week: int) -> bool:
-    local = shift.start.astimezone(ZoneInfo(team.timezone)).date()
-    return (local - problem.horizon.start).days // 7 == week
+def _rest(problem: Problem, group: RuleGroup) -> str:
+    teams = [problem.org.team(t) for t in group.teams]
+    rests = ", ".join(f"{t.id} {duration(t.rotation.min_rest)}" for t in teams)
+    return (
+        f"{'/'.join(t.id for t in teams)}: the rest rule (min_rest {rests}) keeps whoever "
+        f"was just on call off the next shifts, leaving too few people"
+    )
+
+
+def _overlap(problem: Problem, group: RuleGroup) -> str:
+    org = problem.org
+    teams = [org.team(t) for t in group.teams]
+    shared = sorted(set.intersection(*(set(t.members) for t in teams)))
+    who = f" ({names(org, shared)})" if len(teams) > 1 and shared else ""
+    return (
+        f"{'/'.join(t.id for t in teams)}: people in several rotations{who} cannot be "
+        f"on call twice at once, and without them some shifts cannot be covered"
+    )
+
+
+def _roster(problem: Problem, group: RuleGroup) -> str:
+    team = problem.org.team(group.teams[0])
+    return (
+        f"{team.id}: roster rule needs {team.rotation.min_roster} distinct trained members "
+        f"on primary or secondary, and fewer can be used in this horizon"
+    )
+
+
+def _training(problem: Problem, group: RuleGroup) -> str:
+    person = problem.org.person(group.person)
+    need = person.trainee
+    return (
+        f"training: {person.name} must shadow {need.shadows} shift(s) beside a trained "
+        f"primary, then hold {need.secondaries} secondary shift(s) before any primary, "
+        f"and this cannot fit around leave, rest and the other rules"
+    )
+
+
+def _previous(problem: Problem, group: RuleGroup) -> str:
+    return f"{group.teams[0]}: shifts already started in the previous plan can no longer be kept"
+
+
+DESCRIBERS: dict[str, Callable[[Problem, RuleGroup], str]] = {
+    "coverage": _coverage,
+    "rest": _rest,
+    "overlap": _overlap,
+    "roster": _roster,
+    "training": _training,
+    "previous": _previous,
+}
+GROUP_RULES = tuple(DESCRIBERS)

@@ -1,9 +1,4 @@
-"""Loads, availability, fair shares and load ratios (SPEC section 5), and a proven lower bound.
-
-The lower bound is a max-flow relaxation: shift-roles send their points to people who may take
-them, each person absorbs at most `R * S_p - history_p`; the smallest `R` at which every point
-finds a home bounds the best max load ratio from below. It uses OR-Tools' max-flow, not CP-SAT.
-"""
+"""Loads, availability, fair shares, load ratios and the Gini coefficient (SPEC section 5)."""
 
 from __future__ import annotations
 
@@ -11,9 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ortools.graph.python import max_flow
-
-from scheduler.domain.eligibility import candidates, joined_at
+from scheduler.domain.eligibility import joined_at
 from scheduler.domain.model import ROLES, Assignment, Problem
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.shifts import local_midnight
@@ -87,17 +80,16 @@ def planned_points(
     return result
 
 
-def shares_of_total(total_load: float, available: dict[str, float]) -> dict[str, float]:
-    """Split a total load in proportion to availability."""
+def fair_shares(total_load: float, available: dict[str, float]) -> dict[str, float]:
+    """Split the total load (points) in proportion to availability: the one fair share.
+
+    `S_p = total x A_p / sum(A)` (docs/fairness.md#fair-share); `available` maps person to
+    fte-hours. Everyone gets 0 when nobody is available.
+    """
     total_available = sum(available.values())
     if total_available <= 0:
         return dict.fromkeys(available, 0.0)
     return {p: total_load * a / total_available for p, a in available.items()}
-
-
-def fair_shares(loads: dict[str, float], available: dict[str, float]) -> dict[str, float]:
-    """Split the sum of everyone's load in proportion to availability."""
-    return shares_of_total(sum(loads.values()), available)
 
 
 def load_ratios(loads: dict[str, float], shares: dict[str, float]) -> dict[str, float | None]:
@@ -129,93 +121,23 @@ class FairnessInputs:
     shares: dict[str, float]
 
 
-def fairness_inputs(problem: Problem, calendar: DayCalendar) -> FairnessInputs:
-    """Compute the fair shares that every covered plan shares (the total load is fixed)."""
+def fairness_inputs(
+    problem: Problem, calendar: DayCalendar, shadow_points: int = 0
+) -> FairnessInputs:
+    """Compute the constants of the objective: history, availability, total load, fair shares.
+
+    Every covered plan has the same primary and secondary points, so the total load is fixed
+    once the points of its shadow shifts are (`shadow_points`, which the solver pins when the
+    shadow weight is above zero). The shares are `fair_shares` of that total, as in the report.
+    """
     history = history_points(problem, calendar)
     available = availability(problem)
-    shadow_weight = problem.org.role_weights.shadow
-    planned = 0
+    planned = shadow_points
     for shift in problem.shifts:
         for role in problem.roles_of(shift):
             planned += calendar.points(shift.team, role, shift.start, shift.end)
-    if shadow_weight:
-        # Shadow points depend on which shifts trainees shadow; estimate with the mean shift.
-        for person_id in problem.org.rotation_members:
-            trainee = problem.org.person(person_id).trainee
-            shifts = [s for s in problem.shifts if person_id in problem.org.team(s.team).members]
-            if trainee and shifts:
-                mean = sum(calendar.points(s.team, "shadow", s.start, s.end) for s in shifts)
-                planned += round(trainee.shadows * mean / len(shifts))
     total = sum(history.values()) + planned
-    return FairnessInputs(history, available, total, shares_of_total(total, available))
-
-
-def _reachable_sums(points: list[int]) -> int:
-    """Return a bitset of every sum a subset of `points` can make (bit k set: k is reachable)."""
-    reach = 1
-    for pts in points:
-        reach |= reach << pts
-    return reach
-
-
-def _largest_reachable(reach: int, cap: int) -> int:
-    """Return the largest reachable sum not above `cap`, or -1 when even 0 is above it."""
-    if cap < 0:
-        return -1
-    return (reach & ((1 << (cap + 1)) - 1)).bit_length() - 1
-
-
-def lower_bound(problem: Problem, calendar: DayCalendar, tolerance: float = 1e-4) -> float | None:
-    """Return a proven lower bound on the max load ratio, or None when coverage is impossible.
-
-    Each person's room under a ratio R is `R * S_p - history_p`, rounded down to a sum of the
-    points of shifts they could take (loads are sums of whole shifts); shifts may still be split
-    between people, so this is a relaxation.
-    """
-    inputs = fairness_inputs(problem, calendar)
-    people = [p for p in problem.org.rotation_members if inputs.shares[p] > 0]
-    index = {p: i for i, p in enumerate(people)}
-    demand: list[tuple[int, list[int]]] = []
-    offered: list[list[int]] = [[] for _ in people]
-    for (shift, role), who in candidates(problem).items():
-        if role == "shadow":
-            continue
-        pts = calendar.points(shift.team, role, shift.start, shift.end)
-        takers = [index[p] for p in who if p in index]
-        demand.append((pts, takers))
-        for i in takers:
-            offered[i].append(pts)
-    reachable = [_reachable_sums(pts) for pts in offered]
-    total = sum(pts for pts, _ in demand)
-    if total == 0:
-        return max((inputs.history[p] / inputs.shares[p] for p in people), default=0.0)
-
-    def saturates(ratio: float) -> bool:
-        flow = max_flow.SimpleMaxFlow()
-        source, sink, first_person = 0, 1, 2
-        first_demand = first_person + len(people)
-        for i, p in enumerate(people):
-            cap = int(ratio * inputs.shares[p] + 1e-9) - inputs.history[p]
-            room = _largest_reachable(reachable[i], cap)
-            if room < 0:
-                return False
-            flow.add_arc_with_capacity(first_person + i, sink, room)
-        for j, (pts, who) in enumerate(demand):
-            flow.add_arc_with_capacity(source, first_demand + j, pts)
-            for i in who:
-                flow.add_arc_with_capacity(first_demand + j, first_person + i, pts)
-        flow.solve(source, sink)
-        return flow.optimal_flow() == total
-
-    low, high = 0.0, 1.0
-    while not saturates(high):
-        low, high = high, high * 2
-        if high > 1e6:
-            return None
-    while high - low > tolerance:
-        middle = (low + high) / 2
-        low, high = (low, middle) if saturates(middle) else (middle, high)
-    return low
+    return FairnessInputs(history, available, total, fair_shares(total, available))
 
 
 @dataclass(frozen=True)
@@ -252,7 +174,7 @@ def fairness_report(
     planned = planned_points(problem, assignments, calendar)
     available = availability(problem)
     loads = {p: history[p] + planned.get(p, 0) for p in problem.org.rotation_members}
-    shares = fair_shares(loads, available)
+    shares = fair_shares(sum(loads.values()), available)
     ratios = load_ratios(loads, shares)
     rows = []
     for p in problem.org.rotation_members:

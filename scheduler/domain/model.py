@@ -265,23 +265,32 @@ class Problem:
 
 @dataclass(frozen=True)
 class Plan:
-    """The solver's answer: assignments with how good they are known to be."""
+    """The solver's answer: assignments, and how good they are known to be.
+
+    `max_load_ratio` is the plan's max load ratio as the solver measured it (docs/fairness.md);
+    `solver_bound` and `flow_bound` are proven lower bounds on the best ratio any plan can
+    reach (CP-SAT's and the max-flow relaxation's); `lower_objectives_proven` says whether the
+    spread and the wishes were proven optimal too; `solve_seconds` is wall-clock time.
+    """
 
     assignments: tuple[Assignment, ...]
-    status: str = FEASIBLE
+    status: Status = Status.FEASIBLE
     max_load_ratio: float | None = None
     solver_bound: float | None = None
+    flow_bound: float | None = None
+    lower_objectives_proven: bool = False
     solve_seconds: float = 0.0
-    objective: dict[str, float] = field(default_factory=dict)
 
     @property
     def lower_bound(self) -> float | None:
         """Return the larger of the max-flow bound and the solver's proven bound."""
-        bounds = [b for b in (self.objective.get("flow_bound"), self.solver_bound) if b]
+        bounds = [b for b in (self.flow_bound, self.solver_bound) if b]
         return max(bounds) if bounds else None
 
     def of_person(self, person_id: str) -> list[Assignment]:
+        """Return the assignments `person_id` holds."""
         return [a for a in self.assignments if a.person == person_id]
 
     def of_team(self, team_id: str) -> list[Assignment]:
+        """Return the assignments on `team_id`'s shifts."""
         return [a for a in self.assignments if a.shift.team == team_id]

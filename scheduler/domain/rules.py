@@ -13,10 +13,11 @@ from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from scheduler.domain.eligibility import joined_at, rest_between, rest_needed, too_close
 from scheduler.domain.model import ROTATION_ROLES, Assignment, Leave, Org, Plan, Problem, Shift
-from scheduler.domain.shifts import local_midnight, team_horizon
+from scheduler.domain.shifts import team_horizon
+from scheduler.domain.text import and_list, duration, name_of, shift_label
 
-_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -56,7 +57,7 @@ def coverage(problem: Problem, plan: Plan) -> list[Violation]:
         else:
             held[a.shift, a.role].append(a.person)
             continue
-        message = f"{_name(org, a.person)} holds {_held(org, a)}, {why}."
+        message = f"{name_of(org, a.person)} holds {_held(org, a)}, {why}."
         found.append(_at("coverage", a.shift, (a.person,), message))
     for shift in problem.shifts:
         for role in problem.roles_of(shift):
@@ -76,8 +77,8 @@ def overlap(problem: Problem, plan: Plan) -> list[Violation]:
         for shift, (roles, past) in shifts.items():
             if not past and len(set(roles)) > 1:
                 message = (
-                    f"{_name(org, person)} holds {_and(sorted(set(roles)))} on "
-                    f"{_shift_label(org, shift)}; one person takes one role per shift."
+                    f"{name_of(org, person)} holds {and_list(sorted(set(roles)))} on "
+                    f"{shift_label(org, shift)}; one person takes one role per shift."
                 )
                 found.append(_at("overlap", shift, (person,), message))
         ordered = sorted(shifts.items(), key=lambda item: (item[0].start, item[0].end))
@@ -88,7 +89,7 @@ def overlap(problem: Problem, plan: Plan) -> list[Violation]:
                 if first_past and second_past:
                     continue
                 message = (
-                    f"{_name(org, person)} is on call twice at once: "
+                    f"{name_of(org, person)} is on call twice at once: "
                     f"{_held_on(org, first, first_roles, first_past)} overlaps "
                     f"{_held_on(org, second, second_roles, second_past)}."
                 )
@@ -103,7 +104,7 @@ def leave(problem: Problem, plan: Plan) -> list[Violation]:
         for away in org.leave_of(a.person):
             if a.shift.overlaps(away.start, away.end):
                 message = (
-                    f"{_name(org, a.person)} is on leave {_leave_span(org, away)} "
+                    f"{name_of(org, a.person)} is on leave {_leave_span(org, away)} "
                     f"but holds {_held(org, a)}."
                 )
                 found.append(_at("leave", a.shift, (a.person,), message))
@@ -118,16 +119,16 @@ def rest(problem: Problem, plan: Plan) -> list[Violation]:
         ordered = sorted(shifts.items(), key=lambda item: (item[0].start, item[0].end))
         for i, (first, (first_roles, first_past)) in enumerate(ordered):
             for second, (second_roles, second_past) in ordered[i + 1 :]:
-                gap = second.start - first.end
+                gap = rest_between(first, second)
                 if gap >= longest:
                     break  # later shifts start later still: every gap from here is long enough
                 # Overlapping pairs belong to the overlap rule; the past is not ours to judge.
                 if gap < timedelta(0) or (first_past and second_past):
                     continue
-                needed = max(_min_rest(org, first.team), _min_rest(org, second.team))
-                if gap < needed:
+                if too_close(org, first, second):
+                    needed = rest_needed(org, first.team, second.team)
                     message = (
-                        f"{_name(org, person)} has only {duration(gap)} off between "
+                        f"{name_of(org, person)} has only {duration(gap)} off between "
                         f"{_held_on(org, first, first_roles, first_past)} and "
                         f"{_held_on(org, second, second_roles, second_past)}; "
                         f"needs at least {duration(needed)}."
@@ -147,8 +148,8 @@ def roster(problem: Problem, plan: Plan) -> list[Violation]:
         if len(trained) < need:
             message = (
                 f"{team.name} has {len(trained)} trained members "
-                f"({_and([_name(org, m) for m in trained]) or 'none'}) but its rotation needs "
-                f"at least {need}."
+                f"({and_list([name_of(org, m) for m in trained]) or 'none'}) but its rotation "
+                f"needs at least {need}."
             )
             found.append(Violation("roster", team.id, start, end, tuple(trained), message))
             continue
@@ -162,7 +163,7 @@ def roster(problem: Problem, plan: Plan) -> list[Violation]:
             message = (
                 f"{team.name}: the plan puts only {len(used_trained)} trained members on "
                 f"{' and '.join(roles)}, it needs at least {wanted}; not on call: "
-                f"{_and([_name(org, m) for m in unused])}."
+                f"{and_list([name_of(org, m) for m in unused])}."
             )
             found.append(Violation("roster", team.id, start, end, unused, message))
     return found
@@ -175,14 +176,14 @@ def training(problem: Problem, plan: Plan) -> list[Violation]:
     for a in sorted(plan.assignments):
         if a.role != "shadow" or a.person not in org.people_by_id:
             continue  # an unknown person is the membership rule's to report
-        name = _name(org, a.person)
+        name = name_of(org, a.person)
         if not _is_trainee(org, a.person):
             message = f"{name} holds {_held(org, a)} but is not a trainee; only trainees shadow."
             found.append(_at("training", a.shift, (a.person,), message))
         primary = primary_of.get(a.shift)
         if primary is not None and _is_trainee(org, primary):
             message = (
-                f"{name} shadows on {_shift_label(org, a.shift)} beside {_name(org, primary)}, "
+                f"{name} shadows on {shift_label(org, a.shift)} beside {name_of(org, primary)}, "
                 f"who is a trainee; a shadow needs a trained primary."
             )
             found.append(_at("training", a.shift, (a.person, primary), message))
@@ -193,11 +194,11 @@ def training(problem: Problem, plan: Plan) -> list[Violation]:
 
 
 def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Violation]:
-    trainee, name, found = org.person(person).trainee, _name(org, person), []
+    trainee, name, found = org.person(person).trainee, name_of(org, person), []
     shadows = sorted(a for a in mine if a.role == "shadow")
     secondaries = sorted(a for a in mine if a.role == "secondary")
     if len(shadows) != trainee.shadows:
-        teams = _and([t.name for t in org.teams_of(person)]) or "no team"
+        teams = and_list([t.name for t in org.teams_of(person)]) or "no team"
         message = (
             f"{name} (trainee on {teams}) has {len(shadows)} shadow shifts in the plan; "
             f"needs exactly {trainee.shadows}."
@@ -228,7 +229,7 @@ def membership(problem: Problem, plan: Plan) -> list[Violation]:
             why = f"'{a.person}' is not a person of {org.name} but holds {_held(org, a)}."
         elif team is not None and a.person not in team.members:
             why = f"{person.name} is not a member of {team.name} but holds {_held(org, a)}."
-        elif person.joined and a.shift.start < local_midnight(person.joined, person.timezone):
+        elif person.joined and a.shift.start < joined_at(person):
             why = f"{person.name} joins on {person.joined:%Y-%m-%d} but holds {_held(org, a)}."
         else:
             continue
@@ -298,10 +299,10 @@ def _role_count(
     rule: str, org: Org, shift: Shift, role: str, people: list[str], allowed: str
 ) -> Violation:
     if people:
-        who = f"{_and([_name(org, p) for p in people])} all hold {role}"
+        who = f"{and_list([name_of(org, p) for p in people])} all hold {role}"
     else:
         who = f"nobody holds {role}"
-    message = f"{_shift_label(org, shift)}: {who}; it takes {allowed}."
+    message = f"{shift_label(org, shift)}: {who}; it takes {allowed}."
     return _at(rule, shift, tuple(people), message)
 
 
@@ -324,46 +325,13 @@ def _is_trainee(org: Org, person: str) -> bool:
     return known is not None and known.is_trainee
 
 
-def _min_rest(org: Org, team_id: str) -> timedelta:
-    team = org.teams_by_id.get(team_id)
-    return team.rotation.min_rest if team else timedelta(0)
-
-
-def _name(org: Org, person: str) -> str:
-    known = org.people_by_id.get(person)
-    return known.name if known else person
-
-
-def _and(items: list[str]) -> str:
-    """Join names for a sentence: 'A', 'A and B', 'A, B and C'."""
-    if len(items) < 2:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def _held(org: Org, a: Assignment) -> str:
-    return f"{a.role} on {_shift_label(org, a.shift)}"
+    return f"{a.role} on {shift_label(org, a.shift)}"
 
 
 def _held_on(org: Org, shift: Shift, roles: list[str], past: bool) -> str:
-    return f"{_and(sorted(set(roles)))} on {_shift_label(org, shift)}" + (" (past)" if past else "")
-
-
-def _shift_label(org: Org, shift: Shift) -> str:
-    """Name a shift in its team's local time: 'Search, shift Mon 2027-02-08 10:00 – ...'."""
-    team = org.teams_by_id.get(shift.team)
-    zone_name = team.timezone if team else "UTC"
-    zone = ZoneInfo(zone_name)
-    where = f"{zone_name}, {shift.site} slot" if shift.site else zone_name
-    return (
-        f"{team.name if team else shift.team}, shift {_clock(shift.start, zone)} – "
-        f"{_clock(shift.end, zone)} ({where})"
-    )
-
-
-def _clock(instant: datetime, zone: ZoneInfo) -> str:
-    local = instant.astimezone(zone)
-    return f"{_DAY_NAMES[local.weekday()]} {local:%Y-%m-%d %H:%M}"
+    held = f"{and_list(sorted(set(roles)))} on {shift_label(org, shift)}"
+    return held + (" (past)" if past else "")
 
 
 def _leave_span(org: Org, away: Leave) -> str:
@@ -376,11 +344,3 @@ def _leave_span(org: Org, away: Leave) -> str:
         last = end.date() - timedelta(days=1)
         return f"{start:%Y-%m-%d}" + ("" if last == start.date() else f" – {last:%Y-%m-%d}")
     return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} ({zone_name})"
-
-
-def duration(span: timedelta) -> str:
-    """Format a span like `1d 12h` for messages."""
-    days, rest_minutes = divmod(int(span.total_seconds()) // 60, 24 * 60)
-    hours, minutes = divmod(rest_minutes, 60)
-    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
-    return " ".join(parts) or "0h"

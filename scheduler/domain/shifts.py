@@ -67,3 +67,10 @@ def make_problem(org: Org, start: date, weeks: int, previous=(), now=None) -> Pr
     horizon = Horizon(start=start, weeks=weeks)
     shifts = tuple(s for team in org.teams for s in team_shifts(team, horizon))
     return Problem(org=org, horizon=horizon, shifts=shifts, previous=tuple(previous), now=now)
+
+
+def week_index(problem: Problem, shift: Shift) -> int:
+    """Return the horizon week (0-based) a shift starts in, on its team's local calendar."""
+    zone = ZoneInfo(problem.org.team(shift.team).timezone)
+    days = (shift.start.astimezone(zone).date() - problem.horizon.start).days
+    return max(0, min(problem.horizon.weeks - 1, days // 7))

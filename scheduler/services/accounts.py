@@ -278,3 +278,52 @@ def _team(session: Session, org: OrgRow, key: str) -> TeamRow:
     if team is None:
         raise AccountError(f"{org.name} has no team {key!r}")
     return team
+
+
+def revoke_api_tokens(session: Session, user_id: int, *, now: datetime, actor: str) -> int:
+    """Revoke every live API token of a user; return how many were revoked."""
+    live = session.scalars(
+        select(TokenRow).where(
+            TokenRow.kind == "api", TokenRow.user_id == user_id, TokenRow.revoked_at.is_(None)
+        )
+    ).all()
+    for token in live:
+        revoke_token(session, token.id, now=now, actor=actor)
+    return len(live)
+
+
+def users_with_roles(session: Session) -> list[tuple[UserRow, list[str]]]:
+    """Return every account by username, with the keys of the teams it manages."""
+    users = session.scalars(select(UserRow).order_by(UserRow.username)).all()
+    return [
+        (
+            user,
+            list(
+                session.scalars(
+                    select(TeamRow.key)
+                    .join(ManagerRow, ManagerRow.team_id == TeamRow.id)
+                    .where(ManagerRow.user_id == user.id)
+                )
+            ),
+        )
+        for user in users
+    ]
+
+
+def feed_subjects(
+    session: Session, org: OrgRow, person_key: str | None = None, team_key: str | None = None
+) -> list[tuple[str, PersonRow | TeamRow]]:
+    """Return (kind, row) of the feeds asked for: one subject, or every active person and team.
+
+    Raises LookupError naming the org when the person or team asked for is not active in it.
+    """
+    if person_key or team_key:
+        kind = "person" if person_key else "team"
+        row_type, key = (PersonRow, person_key) if person_key else (TeamRow, team_key)
+        row = session.scalar(select(row_type).where(row_type.org_id == org.id, row_type.key == key))
+        if row is None or not row.active:
+            raise LookupError(f"{org.name} has no active {kind} {key!r}")
+        return [(kind, row)]
+    return [("person", p) for p in org.people if p.active] + [
+        ("team", t) for t in org.teams if t.active
+    ]

@@ -1,9 +1,7 @@
 """Plans in the database: generate a draft, publish it, and ask who is on call.
 
-`generate` reads the org, solves and stores a draft in the caller's session. On SQLite the
-session holds the database's write lock from its first statement, so a caller that must not
-block other writers during a long solve can run the three steps itself: `build_problem` in one
-short transaction, `solve_problem` outside any, `store_draft` in a second one.
+`plan_draft` is the one read-solve-store sequence (the command line, the demo and the web's
+background jobs call it); `generate` does the same in the caller's session.
 """
 
 from __future__ import annotations
@@ -12,15 +10,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain import model
-from scheduler.domain.explain import explain, precheck
 from scheduler.domain.fairness import FairnessReport, fairness_report
+from scheduler.domain.model import PlanState
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.shifts import local_midnight, make_problem
 from scheduler.services import audit
-from scheduler.solve.phases import SolveOptions, solve
+from scheduler.solve import Outcome, SolveOptions, plan_or_explain
 from scheduler.store import (
     AssignmentRow,
     OrgRow,
@@ -28,12 +26,12 @@ from scheduler.store import (
     PlanRow,
     TeamRow,
     assignment_from_row,
-    org_from_rows,
+    org_with_earlier_plans,
     problem_for_plan,
-    published_assignments,
+    published,
 )
 
-DRAFT, PUBLISHED, SUPERSEDED = "draft", "published", "superseded"
+DRAFT, PUBLISHED, SUPERSEDED = PlanState.DRAFT, PlanState.PUBLISHED, PlanState.SUPERSEDED
 ROLE_ORDER = {role: n for n, role in enumerate(model.ROLES)}
 
 
@@ -43,21 +41,17 @@ class PlanError(ValueError):
 
 @dataclass(frozen=True)
 class Generated:
+    """A stored draft (`plan`, with its fairness `report`), or the `explanation` of why none."""
+
     plan: PlanRow | None
     explanation: list[str]
     report: FairnessReport | None
 
 
 @dataclass(frozen=True)
-class Solved:
-    result: model.Plan | None
-    explanation: list[str]
-    report: FairnessReport | None
-    lower_bound: float | None
-
-
-@dataclass(frozen=True)
 class OnCall:
+    """Who holds a role of a team's shift `[start, end)` (UTC), with what pages need."""
+
     team_key: str
     team_name: str
     role: str
@@ -78,13 +72,56 @@ def generate(
     actor: str,
     now: datetime,
 ) -> Generated:
-    """Plan the org for `weeks` from `start` and store the plan as a new draft version."""
+    """Plan the org for `weeks` from `start` in the caller's session and store a new draft.
+
+    On SQLite the session holds the write lock while the solver runs; callers that must not
+    block other writers use `plan_draft`, which solves outside any transaction.
+    """
     problem = build_problem(session, org_id, start, weeks, now=now)
-    solved = solve_problem(problem, options)
-    if solved.result is None:
-        return Generated(plan=None, explanation=solved.explanation, report=None)
-    row = store_draft(session, org_id, problem, solved, actor, now)
-    return Generated(plan=row, explanation=[], report=solved.report)
+    outcome = plan_or_explain(problem, options)
+    if outcome.plan is None:
+        return Generated(plan=None, explanation=list(outcome.explanation), report=None)
+    row = store_draft(session, org_id, problem, outcome, actor, now)
+    return Generated(plan=row, explanation=[], report=outcome.report)
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """What `plan_draft` did: the outcome of the solve, and the stored draft's id and version."""
+
+    problem: model.Problem
+    outcome: Outcome
+    plan_id: int | None = None
+    version: int | None = None
+
+
+def plan_draft(
+    sessions: sessionmaker[Session],
+    org_id: int,
+    start: date,
+    weeks: int,
+    options: SolveOptions,
+    actor: str,
+    now: datetime,
+    keep_live: bool = True,
+    publish_it: bool = False,
+) -> Drafted:
+    """Read, solve and store a draft in three steps, holding no transaction while solving.
+
+    The problem is read in one short transaction and the draft stored in a second (published
+    too with `publish_it`). With `keep_live`, a published plan of the same horizon is
+    re-planned: its started shifts stay. No draft is stored when there is no plan.
+    """
+    with sessions() as session:
+        problem = build_problem(session, org_id, start, weeks, now=now if keep_live else None)
+    outcome = plan_or_explain(problem, options)
+    if outcome.plan is None:
+        return Drafted(problem, outcome)
+    with sessions.begin() as session:
+        row = store_draft(session, org_id, problem, outcome, actor, now)
+        if publish_it:
+            publish(session, row.id, actor, now)
+        return Drafted(problem, outcome, row.id, row.version)
 
 
 def build_problem(
@@ -96,16 +133,10 @@ def build_problem(
     before `now`) and changes as few of its future ones as fairness allows.
     """
     org_row = _org(session, org_id)
-    horizon_start = local_midnight(start, org_row.timezone)
-    earlier = [
-        assignment_from_row(a)
-        for a in published_assignments(session, org_id)
-        if a.start < horizon_start and a.person.active and a.team.active
-    ]
-    org = org_from_rows(session, org_row, extra_history=earlier)
+    org = org_with_earlier_plans(session, org_row, start)
     live = session.scalars(
         select(PlanRow).where(
-            PlanRow.org_id == org_id, PlanRow.start == start, PlanRow.state == "published"
+            PlanRow.org_id == org_id, PlanRow.start == start, PlanRow.state == PUBLISHED
         )
     ).first()
     if live is None or now is None:
@@ -116,35 +147,16 @@ def build_problem(
     return make_problem(org, start, weeks, previous=previous, now=now)
 
 
-def solve_problem(problem: model.Problem, options: SolveOptions) -> Solved:
-    """Solve (no database): a plan with its fairness report, or the sentences saying why not."""
-    obvious = precheck(problem)
-    if obvious:
-        return Solved(None, obvious, None, None)
-    try:
-        result = solve(problem, options)
-    except TimeoutError:
-        limit = f"{options.time_limit:g} s"
-        return Solved(None, [f"no plan was found within {limit}; allow a longer solve"], None, None)
-    if result.status == model.INFEASIBLE:
-        sentences = explain(problem, time_limit=min(options.time_limit, 30))
-        sentences = sentences or ["no plan was found within the time limit; allow a longer solve"]
-        return Solved(None, sentences, None, None)
-    bound = result.lower_bound
-    report = fairness_report(problem, result.assignments, DayCalendar(problem.org), bound)
-    return Solved(result, [], report, bound)
-
-
 def store_draft(
     session: Session,
     org_id: int,
     problem: model.Problem,
-    solved: Solved,
+    outcome: Outcome,
     actor: str,
     now: datetime,
 ) -> PlanRow:
     """Store a solved plan as the next draft version of the org's plan for its horizon."""
-    result, report = solved.result, solved.report
+    result, report = outcome.plan, outcome.report
     start, weeks = problem.horizon.start, problem.horizon.weeks
     latest = session.scalar(
         select(func.max(PlanRow.version)).where(PlanRow.org_id == org_id, PlanRow.start == start)
@@ -157,7 +169,7 @@ def store_draft(
         state=DRAFT,
         solver_status=result.status,
         max_load_ratio=report.max_load_ratio,
-        lower_bound=solved.lower_bound,
+        lower_bound=outcome.lower_bound,
         solve_seconds=result.solve_seconds,
         created_at=now,
         created_by=actor,
@@ -252,18 +264,12 @@ def next_quarter_start(session: Session, org_id: int, today: date) -> date:
 
 def _published_rows(session: Session, org_id: int, *conditions) -> list:
     """Return (assignment, plan) pairs of active teams' published shifts, in time order."""
-    return session.execute(
-        select(AssignmentRow, PlanRow)
-        .join(PlanRow, AssignmentRow.plan_id == PlanRow.id)
+    query = (
+        published(org_id)
         .join(TeamRow, AssignmentRow.team_id == TeamRow.id)
-        .where(
-            PlanRow.org_id == org_id,
-            PlanRow.state == PUBLISHED,
-            TeamRow.active.is_(True),
-            *conditions,
-        )
-        .order_by(AssignmentRow.start)
-    ).all()
+        .where(TeamRow.active.is_(True), *conditions)
+    )
+    return [(a, a.plan) for a in session.scalars(query)]
 
 
 def on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
@@ -348,3 +354,35 @@ def _org(session: Session, org_id: int) -> OrgRow:
 def _ids(session: Session, row_type, org_id: int) -> dict[str, int]:
     rows = session.execute(select(row_type.key, row_type.id).where(row_type.org_id == org_id))
     return {key: row_id for key, row_id in rows}
+
+
+def latest_draft(session: Session, org_id: int) -> PlanRow | None:
+    """Return the org's newest draft plan, or None."""
+    return session.scalar(
+        select(PlanRow)
+        .where(PlanRow.org_id == org_id, PlanRow.state == DRAFT)
+        .order_by(PlanRow.created_at.desc(), PlanRow.id.desc())
+    )
+
+
+def superseded_ids(session: Session, org_id: int, start: date) -> list[int]:
+    """Return the ids of the superseded versions of the org's plan from `start`, ascending."""
+    return sorted(
+        session.scalars(
+            select(PlanRow.id).where(
+                PlanRow.org_id == org_id, PlanRow.start == start, PlanRow.state == SUPERSEDED
+            )
+        )
+    )
+
+
+def live_plan(session: Session, org_id: int, start: date, weeks: int) -> PlanRow | None:
+    """Return the published plan of exactly this horizon, or None."""
+    return session.scalar(
+        select(PlanRow).where(
+            PlanRow.org_id == org_id,
+            PlanRow.start == start,
+            PlanRow.weeks == weeks,
+            PlanRow.state == PUBLISHED,
+        )
+    )

@@ -1,1 +1,67 @@
-"""The only OR-Tools code: the CP-SAT formulation, its phases, the max-flow bound, the cores."""
+"""The only OR-Tools code: the CP-SAT formulation, its phases, the max-flow bound, the cores.
+
+One entry point serves the command line, the web and the job runners: `plan_or_explain`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.domain.explain import precheck
+from scheduler.domain.fairness import FairnessReport, fairness_report
+from scheduler.domain.model import INFEASIBLE, Plan, Problem
+from scheduler.domain.points import DayCalendar
+from scheduler.solve.options import Progress, SolveOptions
+
+__all__ = ["Outcome", "Progress", "SolveOptions", "plan_or_explain"]
+
+EXPLAIN_SECONDS = 30.0  # the most an explanation may take, within the time limit
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What planning a problem gave: a valid plan with its fairness report, or the reasons.
+
+    Exactly one of (`plan`, `report`) and `explanation` is set. `proven` says, when there is no
+    plan, whether none exists (True) or none was found within the time limit (False).
+    """
+
+    plan: Plan | None
+    report: FairnessReport | None
+    explanation: tuple[str, ...] = ()
+    proven: bool = True
+
+    @property
+    def lower_bound(self) -> float | None:
+        """Return the proven lower bound on the max load ratio, when there is a plan."""
+        return self.plan.lower_bound if self.plan else None
+
+
+def plan_or_explain(problem: Problem, options: SolveOptions | None = None) -> Outcome:
+    """Plan `problem`: counting checks, the solve, and on failure the explanation.
+
+    The plan has passed the rulebook; the report measures it by docs/fairness.md. Never raises
+    for a problem that has no plan: the reasons are sentences a manager can act on.
+    """
+    from scheduler.solve.core import explain
+    from scheduler.solve.phases import solve
+
+    options = options or SolveOptions()
+    obvious = precheck(problem)
+    if obvious:
+        return Outcome(None, None, tuple(obvious))
+    try:
+        plan = solve(problem, options)
+    except TimeoutError:
+        limit = f"{options.time_limit:g} s"
+        sentence = f"no plan was found within {limit}; allow a longer solve (--time-limit)"
+        return Outcome(None, None, (sentence,), proven=False)
+    if plan.status == INFEASIBLE:
+        sentences = explain(problem, time_limit=min(options.time_limit, EXPLAIN_SECONDS))
+        if not sentences:
+            limit = f"{options.time_limit:g} s"
+            sentence = f"no plan was found within {limit}; allow a longer solve (--time-limit)"
+            return Outcome(None, None, (sentence,), proven=False)
+        return Outcome(None, None, tuple(sentences))
+    report = fairness_report(problem, plan.assignments, DayCalendar(problem.org), plan.lower_bound)
+    return Outcome(plan, report)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Hashable
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain.eligibility import fixed_past
+from scheduler.domain.eligibility import fixed_past, too_close
+from scheduler.domain.explain import RuleGroup
 from scheduler.domain.fairness import FairnessInputs
 from scheduler.domain.model import Problem, Shift
 from scheduler.domain.points import DayCalendar
+from scheduler.domain.shifts import week_index
 
 RATIO_SCALE = 10_000  # the max load ratio is optimised in units of 1/10,000
 SHARE_SCALE = 100  # fair shares are kept to 1/100 of a point
@@ -36,12 +36,12 @@ class RotaModel:
     problem: Problem
     shifts: list[Shift]
     calendar: DayCalendar
-    inputs: FairnessInputs
+    inputs: FairnessInputs | None = None  # the fair shares; set before any objective is added
     relax: bool = False
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     x: dict[Key, cp_model.IntVar] = field(default_factory=dict)
     points: dict[Key, int] = field(default_factory=dict)
-    groups: dict[Hashable, cp_model.IntVar] = field(default_factory=dict)
+    groups: dict[RuleGroup, cp_model.IntVar] = field(default_factory=dict)
     by_slot: dict[tuple[int, str], dict[str, cp_model.IntVar]] = field(
         default_factory=lambda: defaultdict(dict)
     )
@@ -60,7 +60,7 @@ class RotaModel:
         self.by_slot[(i, role)][person] = v
         self.by_person[person][(i, role)] = v
 
-    def literal(self, group: Hashable) -> cp_model.IntVar | None:
+    def literal(self, group: RuleGroup) -> cp_model.IntVar | None:
         """Return the assumption literal of a rule group (only when explaining)."""
         if not self.relax:
             return None
@@ -68,7 +68,7 @@ class RotaModel:
             self.groups[group] = self.model.new_bool_var(repr(group))
         return self.groups[group]
 
-    def at_most_one(self, variables: list, group: Hashable) -> None:
+    def at_most_one(self, variables: list, group: RuleGroup) -> None:
         if len(variables) < 2:
             return
         lit = self.literal(group)
@@ -77,7 +77,7 @@ class RotaModel:
         else:
             self.model.add(sum(variables) <= 1).only_enforce_if(lit)
 
-    def linear(self, constraint, group: Hashable) -> None:
+    def linear(self, constraint, group: RuleGroup) -> None:
         lit = self.literal(group)
         ct = self.model.add(constraint)
         if lit is not None:
@@ -90,23 +90,19 @@ class RotaModel:
         )
 
 
-def week_of(problem: Problem, shift: Shift) -> int:
-    """Return the index of the horizon week a shift starts in (team-local)."""
-    zone = ZoneInfo(problem.org.team(shift.team).timezone)
-    days = (shift.start.astimezone(zone).date() - problem.horizon.start).days
-    return max(0, min(problem.horizon.weeks - 1, days // 7))
-
-
 def build(
     problem: Problem,
     shifts: list[Shift],
     calendar: DayCalendar,
-    inputs: FairnessInputs,
     eligible: dict[tuple[Shift, str], list[str]],
     relax: bool = False,
 ) -> RotaModel:
-    """Build the hard rules for `shifts` (one independent group of rotations)."""
-    rm = RotaModel(problem, shifts, calendar, inputs, relax=relax)
+    """Build the hard rules for `shifts` (one independent group of rotations).
+
+    `eligible` maps (shift, role) to the people who may take it (`eligibility.candidates`);
+    with `relax`, every rule group is switched by an assumption literal for explanations.
+    """
+    rm = RotaModel(problem, shifts, calendar, relax=relax)
     for i, shift in enumerate(shifts):
         for role in (*problem.roles_of(shift), "shadow"):
             points = calendar.points(shift.team, role, shift.start, shift.end)
@@ -123,21 +119,15 @@ def build(
 def add_coverage(rm: RotaModel) -> None:
     """Rule 1: exactly one person per role of every shift; at most one shadow."""
     for i, shift in enumerate(rm.shifts):
-        group = ("coverage", shift.team, week_of(rm.problem, shift))
+        group = RuleGroup("coverage", (shift.team,), week=week_index(rm.problem, shift))
         for role in rm.problem.roles_of(shift):
             rm.linear(sum(rm.by_slot[(i, role)].values()) == 1, group)
         rm.at_most_one(list(rm.by_slot[(i, "shadow")].values()), group)
 
 
-def conflicts(rm: RotaModel, a: Shift, b: Shift) -> bool:
-    """Tell whether one person cannot hold both shifts: overlap, or less rest than required."""
-    org = rm.problem.org
-    rest = max(org.team(a.team).rotation.min_rest, org.team(b.team).rotation.min_rest)
-    return a.start < b.end + rest and b.start < a.end + rest
-
-
 def conflict_cliques(rm: RotaModel, indices: list[int]) -> list[list[int]]:
     """Cover every conflicting pair of a person's shifts with few, large cliques."""
+    org = rm.problem.org
     order = sorted(indices, key=lambda i: rm.shifts[i].start)
     covered: set[tuple[int, int]] = set()
     longest_rest = max(t.rotation.min_rest for t in rm.problem.org.teams)
@@ -145,11 +135,11 @@ def conflict_cliques(rm: RotaModel, indices: list[int]) -> list[list[int]]:
     for pos, i in enumerate(order):
         clique = [i]
         for j in order[pos + 1 :]:
-            if not conflicts(rm, rm.shifts[i], rm.shifts[j]):
+            if not too_close(org, rm.shifts[i], rm.shifts[j]):
                 if rm.shifts[j].start > rm.shifts[i].end + longest_rest:
                     break
                 continue
-            if all(conflicts(rm, rm.shifts[j], rm.shifts[k]) for k in clique):
+            if all(too_close(org, rm.shifts[j], rm.shifts[k]) for k in clique):
                 clique.append(j)
             elif (i, j) not in covered:
                 cliques.append([i, j])
@@ -168,13 +158,13 @@ def add_overlap_and_rest(rm: RotaModel) -> None:
         for (i, _), v in held.items():
             by_shift[i].append(v)
         for i, variables in by_shift.items():
-            rm.at_most_one(variables, ("overlap", rm.shifts[i].team))
+            rm.at_most_one(variables, RuleGroup("overlap", (rm.shifts[i].team,)))
         for clique in conflict_cliques(rm, list(by_shift)):
             teams = tuple(sorted({rm.shifts[i].team for i in clique}))
             shifts = [rm.shifts[i] for i in clique]
             at_once = all(a.overlaps(b.start, b.end) for a in shifts for b in shifts)
             rule = "overlap" if at_once else "rest"
-            rm.at_most_one([v for i in clique for v in by_shift[i]], (rule, *teams))
+            rm.at_most_one([v for i in clique for v in by_shift[i]], RuleGroup(rule, teams))
 
 
 def add_roster(rm: RotaModel) -> None:
@@ -200,7 +190,7 @@ def add_roster(rm: RotaModel) -> None:
         need = team.rotation.min_roster
         if len(used) >= need:
             need = min(need, places)
-        rm.linear(sum(used) >= need, ("roster", team_id))
+        rm.linear(sum(used) >= need, RuleGroup("roster", (team_id,)))
 
 
 def add_training(rm: RotaModel) -> None:
@@ -213,13 +203,12 @@ def add_training(rm: RotaModel) -> None:
         for q in trainees:
             primary = rm.x.get((i, "primary", q))
             if primary is not None and shadows:
-                rm.linear(sum(shadows) + primary <= 1, ("training", q))
+                rm.linear(sum(shadows) + primary <= 1, RuleGroup("training", person=q))
     for t in trainees:
         need = org.person(t).trainee
         mine = rm.by_person[t]
-        rm.linear(
-            sum(v for (i, r), v in mine.items() if r == "shadow") == need.shadows, ("training", t)
-        )
+        path = RuleGroup("training", person=t)
+        rm.linear(sum(v for (i, r), v in mine.items() if r == "shadow") == need.shadows, path)
         for (i, role), v in mine.items():
             start = rm.shifts[i].start
             ended = {
@@ -227,9 +216,9 @@ def add_training(rm: RotaModel) -> None:
                 for r in ("shadow", "secondary")
             }
             if role in ("secondary", "primary") and need.shadows:
-                rm.linear(sum(ended["shadow"]) >= need.shadows * v, ("training", t))
+                rm.linear(sum(ended["shadow"]) >= need.shadows * v, path)
             if role == "primary" and need.secondaries:
-                rm.linear(sum(ended["secondary"]) >= need.secondaries * v, ("training", t))
+                rm.linear(sum(ended["secondary"]) >= need.secondaries * v, path)
 
 
 def add_fixed_past(rm: RotaModel) -> None:
@@ -238,7 +227,7 @@ def add_fixed_past(rm: RotaModel) -> None:
     for a in fixed_past(rm.problem):
         if a.shift in index:
             v = rm.x.get((index[a.shift], a.role, a.person))
-            rm.linear(v == 1 if v is not None else 0 == 1, ("previous", a.shift.team))
+            rm.linear(v == 1 if v is not None else 0 == 1, RuleGroup("previous", (a.shift.team,)))
 
 
 def independent_groups(problem: Problem) -> list[list[Shift]]:

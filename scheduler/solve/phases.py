@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import math
 import time as clock
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from scheduler.domain import rules
 from scheduler.domain.eligibility import candidates
-from scheduler.domain.fairness import fairness_inputs, lower_bound
-from scheduler.domain.model import FEASIBLE, INFEASIBLE, OPTIMAL, Assignment, Plan, Problem
+from scheduler.domain.fairness import fairness_inputs
+from scheduler.domain.model import FEASIBLE, INFEASIBLE, OPTIMAL, Assignment, Plan, Problem, Role
 from scheduler.domain.points import DayCalendar
+from scheduler.solve.bound import lower_bound
 from scheduler.solve.formulation import (
     RATIO_SCALE,
     Key,
@@ -33,30 +33,14 @@ from scheduler.solve.formulation import (
     independent_groups,
     scaled_ratio_of,
 )
-
-
-@dataclass(frozen=True)
-class Progress:
-    phase: str
-    best: float | None
-    bound: float
-    seconds: float
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    time_limit: float = 60.0
-    num_workers: int = 8
-    seed: int = 1
-    progress: Callable[[Progress], None] | None = None
-
+from scheduler.solve.options import Progress, SolveOptions
 
 SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 QUICK_START = 0.25  # seconds for the first direct minimisation of a small group...
 QUICK_START_PER_VARIABLE = 1 / 5000  # ...and more for larger ones
 
 
-def _solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
+def cp_solver(options: SolveOptions, seconds: float) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, seconds)
     solver.parameters.num_workers = options.num_workers
@@ -121,13 +105,13 @@ def smallest_max_ratio(
     _cap(rm, z, floor, top)
     rm.model.minimize(z)
     quick = QUICK_START + len(rm.x) * QUICK_START_PER_VARIABLE
-    solver = _solver(options, min(quick, (deadline - clock.monotonic()) * 0.3))
+    solver = cp_solver(options, min(quick, (deadline - clock.monotonic()) * 0.3))
     status = solver.solve(rm.model)
     rm.model.clear_objective()
     minimised = status != cp_model.UNKNOWN
     if not minimised:
         # Not even one plan yet: ask only for feasibility, with whatever time is left.
-        solver = _solver(options, last_resort - clock.monotonic())
+        solver = cp_solver(options, last_resort - clock.monotonic())
         status = solver.solve(rm.model)
     if status == cp_model.INFEASIBLE:
         return GroupResult(rm, z, {}, 0, 0, infeasible=True)
@@ -143,7 +127,7 @@ def smallest_max_ratio(
         _cap(rm, z, middle, middle)
         _hint(rm, result.values)
         remaining = deadline - clock.monotonic()
-        solver = _solver(options, min(remaining, max(QUICK_START, remaining * 0.25)))
+        solver = cp_solver(options, min(remaining, max(QUICK_START, remaining * 0.25)))
         status = solver.solve(rm.model)
         if status in SOLVED:
             result.values = _values(rm, solver)
@@ -164,7 +148,7 @@ def _minimise_rest(
     _cap(rm, z, result.bound, result.best)
     _hint(rm, result.values)
     rm.model.minimize(z)
-    solver = _solver(options, deadline - clock.monotonic())
+    solver = cp_solver(options, deadline - clock.monotonic())
     status = solver.solve(rm.model)
     rm.model.clear_objective()
     if status in SOLVED:
@@ -184,7 +168,7 @@ def refine(result: GroupResult, z_star: int, options: SolveOptions, deadline: fl
     rm.model.minimize(spread)
     _hint(rm, result.values)
     budget = max(0.0, deadline - clock.monotonic())
-    solver = _solver(options, budget * 0.7)
+    solver = cp_solver(options, budget * 0.7)
     status = solver.solve(rm.model)
     if status not in SOLVED:
         return False
@@ -196,24 +180,60 @@ def refine(result: GroupResult, z_star: int, options: SolveOptions, deadline: fl
     rm.model.add(spread <= int(solver.objective_value))
     rm.model.minimize(wishes)
     _hint(rm, result.values)
-    solver = _solver(options, deadline - clock.monotonic())
+    solver = cp_solver(options, deadline - clock.monotonic())
     status = solver.solve(rm.model)
     if status in SOLVED:
         result.values = _values(rm, solver)
     return proven and status == cp_model.OPTIMAL
 
 
+def pin_shadow_points(rm: RotaModel, options: SolveOptions, deadline: float) -> int | None:
+    """Fix the group's total shadow points to those of a first plan; return them (points).
+
+    Shadow points count in every load (docs/fairness.md), so with a shadow weight above zero the
+    total load, and with it every fair share, depends on which shifts trainees shadow. Fixing
+    the total keeps the shares constant, the ratio linear, and the shares the solver optimises
+    equal to those the fairness report measures. Returns None when the group has no plan.
+    """
+    shadows = [(k, v) for k, v in rm.x.items() if k[1] == Role.SHADOW and rm.points[k]]
+    if not shadows:
+        return 0
+    solver = cp_solver(options, deadline - clock.monotonic())
+    status = solver.solve(rm.model)
+    if status == cp_model.INFEASIBLE:
+        return None
+    if status not in SOLVED:
+        raise TimeoutError(f"no plan found within the time limit ({solver.status_name(status)})")
+    total = sum(rm.points[k] * int(solver.value(v)) for k, v in shadows)
+    rm.model.add(sum(rm.points[k] * v for k, v in shadows) == total)
+    return total
+
+
 def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
-    """Plan the problem; every plan returned has passed the rulebook."""
+    """Plan the problem by the objective order of docs/fairness.md#objective.
+
+    Returns a Plan whose status is OPTIMAL (max load ratio proven), FEASIBLE, or INFEASIBLE
+    (proven: no plan, no assignments). Raises TimeoutError when no plan was found within
+    `options.time_limit` seconds and none was proven impossible. Every plan returned has passed
+    the rulebook (`rules.assert_valid`).
+    """
     options = options or SolveOptions()
     started = clock.monotonic()
     deadline = started + options.time_limit
     calendar = DayCalendar(problem.org)
-    inputs = fairness_inputs(problem, calendar)
     eligible = candidates(problem)
-    flow_bound = lower_bound(problem, calendar)
+    models = [build(problem, shifts, calendar, eligible) for shifts in independent_groups(problem)]
+    shadow_points = 0
+    for rm in models:
+        pinned = pin_shadow_points(rm, options, deadline)
+        if pinned is None:
+            return Plan((), status=INFEASIBLE, solve_seconds=clock.monotonic() - started)
+        shadow_points += pinned
+    inputs = fairness_inputs(problem, calendar, shadow_points)
+    for rm in models:
+        rm.inputs = inputs
+    flow_bound = lower_bound(problem, calendar, inputs, eligible)
     floor = 0 if flow_bound is None else max(0, math.floor(flow_bound * RATIO_SCALE) - 1)
-    groups = independent_groups(problem)
     results: list[GroupResult] = []
 
     def report(current: GroupResult) -> None:
@@ -228,9 +248,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
                 )
             )
 
-    for n, shifts in enumerate(groups):
-        rm = build(problem, shifts, calendar, inputs, eligible)
-        share = (deadline - clock.monotonic()) * 0.5 / (len(groups) - n)
+    for n, rm in enumerate(models):
+        share = (deadline - clock.monotonic()) * 0.5 / (len(models) - n)
         result = smallest_max_ratio(rm, options, clock.monotonic() + share, deadline, floor, report)
         if result.infeasible:
             return Plan((), status=INFEASIBLE, solve_seconds=clock.monotonic() - started)
@@ -254,55 +273,12 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     plan = Plan(
         assignments=assignments,
         status=OPTIMAL if ratio_proven else FEASIBLE,
+        max_load_ratio=z_star / RATIO_SCALE,
         # Infeasible at a cap of `bound - 1` proves every ratio exceeds (bound - 1) / scale.
         solver_bound=(max(r.bound for r in results) - 1) / RATIO_SCALE,
+        flow_bound=flow_bound,
+        lower_objectives_proven=refined,
         solve_seconds=clock.monotonic() - started,
-        objective={
-            "max_load_ratio": z_star / RATIO_SCALE,
-            "flow_bound": flow_bound,
-            "lower_objectives_proven": refined,
-        },
     )
     rules.assert_valid(problem, plan)
     return plan
-
-
-def infeasible_core(problem: Problem, time_limit: float = 20.0) -> list | None:
-    """Return a small set of rule groups that cannot all hold, or None when all can.
-
-    Each group of constraints (a rule for a team and week, a trainee's path, a team's rest)
-    is switched by an assumption literal; CP-SAT names a sufficient set, then literals are
-    dropped one at a time while the rest stays infeasible.
-    """
-    calendar = DayCalendar(problem.org)
-    rm = build(
-        problem,
-        list(problem.shifts),
-        calendar,
-        fairness_inputs(problem, calendar),
-        candidates(problem),
-        relax=True,
-    )
-    deadline = clock.monotonic() + time_limit
-    literals = list(rm.groups.items())
-
-    def status_with(active: list) -> int:
-        rm.model.clear_assumptions()
-        rm.model.add_assumptions([lit for _, lit in active])
-        solver = _solver(SolveOptions(num_workers=1), max(0.5, (deadline - clock.monotonic()) / 4))
-        status = solver.solve(rm.model)
-        if status == cp_model.INFEASIBLE and active:
-            chosen = set(solver.sufficient_assumptions_for_infeasibility())
-            active[:] = [(g, lit) for g, lit in active if lit.index in chosen]
-        return status
-
-    core = list(literals)
-    if status_with(core) != cp_model.INFEASIBLE:
-        return None
-    for item in list(core):
-        if clock.monotonic() > deadline:
-            break
-        trial = [c for c in core if c is not item]
-        if status_with(trial) == cp_model.INFEASIBLE:
-            core = trial
-    return [group for group, _ in core]

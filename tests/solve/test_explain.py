@@ -8,10 +8,11 @@ from datetime import date, time, timedelta
 import pytest
 from support.builders import make_person, make_team
 
-from scheduler.domain.explain import explain, precheck
+from scheduler.domain.explain import precheck
 from scheduler.domain.model import INFEASIBLE, Assignment, Horizon, Leave, Org, Problem, Trainee
 from scheduler.domain.shifts import local_midnight, make_problem, team_shifts
-from scheduler.solve.phases import infeasible_core, solve
+from scheduler.solve.core import explain, infeasible_core
+from scheduler.solve.phases import solve
 
 START = date(2027, 2, 1)  # a Monday
 SECONDS = 5.0

@@ -9,11 +9,14 @@ from hypothesis import assume, given, settings
 from support.strategies import Case, cases
 
 from scheduler.domain import rules
-from scheduler.domain.explain import explain, precheck
-from scheduler.domain.fairness import fairness_report, lower_bound
+from scheduler.domain.explain import precheck
+from scheduler.domain.fairness import fairness_report
 from scheduler.domain.model import FEASIBLE, INFEASIBLE, OPTIMAL, Assignment, Plan, Problem
 from scheduler.domain.points import DayCalendar
-from scheduler.solve.phases import SolveOptions, solve
+from scheduler.solve import SolveOptions
+from scheduler.solve.bound import lower_bound
+from scheduler.solve.core import explain
+from scheduler.solve.phases import solve
 
 # Short limits: a generated problem either solves in a fraction of a second or is cut off
 # with a good plan; neither may raise.
@@ -64,13 +67,13 @@ def test_lower_bounds_never_exceed_the_ratio_found(case: Case) -> None:
         return
     calendar = DayCalendar(problem.org)
     found = fairness_report(problem, plan.assignments, calendar).max_load_ratio
-    flow = plan.objective["flow_bound"]
+    flow = plan.flow_bound
     assert flow is not None and flow <= found + 1e-6
     # CP-SAT's bound is kept in units of 1/10,000; its exact rounding is pinned down in
     # test_solver.py::test_solver_bound_is_never_above_the_ratio_found.
     assert plan.solver_bound is not None and plan.solver_bound <= found + 1e-4
     # The ratio the solver optimised (shares kept to 1/100 point) agrees with the report.
-    assert abs(plan.objective["max_load_ratio"] - found) <= 1e-3 * max(1.0, found)
+    assert abs(plan.max_load_ratio - found) <= 1e-3 * max(1.0, found)
     if plan.status == OPTIMAL:
         assert plan.solver_bound >= found - 1e-3 * max(1.0, found)
 

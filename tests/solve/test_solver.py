@@ -10,7 +10,7 @@ import pytest
 from support.builders import build_small_team_org, make_person, make_team
 
 from scheduler.domain import rules
-from scheduler.domain.fairness import fairness_report, lower_bound
+from scheduler.domain.fairness import fairness_report
 from scheduler.domain.model import (
     INFEASIBLE,
     OPTIMAL,
@@ -26,7 +26,9 @@ from scheduler.domain.model import (
 )
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.shifts import local_midnight, make_problem, team_shifts
-from scheduler.solve.phases import SolveOptions, solve
+from scheduler.solve import SolveOptions
+from scheduler.solve.bound import lower_bound
+from scheduler.solve.phases import solve
 
 START = date(2027, 2, 1)  # a Monday, no daylight-saving change for weeks either side
 BERLIN, NEW_YORK = "Europe/Berlin", "America/New_York"

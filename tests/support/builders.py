@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from scheduler.domain.model import Org, Person, Rotation, Team, Trainee
-from scheduler.solve.phases import SolveOptions
+from scheduler.solve import SolveOptions
 
 # One worker and a fixed seed keep solver tests reproducible; small problems solve in well
 # under a second, the limit only guards against a hang.

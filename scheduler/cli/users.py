@@ -1,0 +1,105 @@
+"""`rota users`: accounts, passwords and API tokens (passwords and tokens are stored hashed)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from scheduler.cli.common import BadInput, actor, database, db_option, now, org_row
+from scheduler.services import accounts
+
+
+@click.group()
+def users() -> None:
+    """Manage user accounts (passwords are stored hashed)."""
+
+
+def read_password(from_stdin: bool) -> tuple[str, bool]:
+    """Return the password from stdin, or a generated one; and whether it was generated."""
+    if not from_stdin:
+        return accounts.generate_password(), True
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        accounts.check_strength(password)
+    except accounts.AccountError as err:
+        raise BadInput(str(err)) from None
+    return password, False
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--person", "person_key", metavar="ID", help="The person this account is.")
+@click.option("--admin", is_flag=True, help="Administers everything.")
+@click.option("--manager", "manages", multiple=True, metavar="TEAM", help="Manages TEAM.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
+@click.option("--org", "org_name", help="The org of --person and --manager.")
+@db_option
+def users_add(username, person_key, admin, manages, password_stdin, org_name, db_url):
+    """Create an account; without --password-stdin a random password is printed once."""
+    password, generated = read_password(password_stdin)
+    with database(db_url) as sessions, sessions.begin() as session:
+        org_id = org_row(session, org_name).id if org_name else None
+        try:
+            accounts.add_user(
+                session,
+                username,
+                password,
+                person_key=person_key,
+                is_admin=admin,
+                manages=manages,
+                org_id=org_id,
+                actor=actor(),
+                now=now(),
+            )
+        except accounts.AccountError as err:
+            raise BadInput(str(err)) from None
+    click.echo(f"created user {username}")
+    if generated:
+        click.echo(f"password: {password}")
+        click.echo("(shown only now: it is stored hashed; reset it with `rota users passwd`)")
+
+
+@users.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from stdin.")
+@db_option
+def users_passwd(username, password_stdin, db_url):
+    """Set a new password; without --password-stdin a random one is printed once."""
+    password, generated = read_password(password_stdin)
+    with database(db_url) as sessions, sessions.begin() as session:
+        try:
+            accounts.set_password(session, username, password, actor=actor(), now=now())
+        except accounts.AccountError as err:
+            raise BadInput(str(err)) from None
+    click.echo(f"new password set for {username}")
+    if generated:
+        click.echo(f"password: {password}")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--revoke-old", is_flag=True, help="Revoke this user's earlier API tokens.")
+@db_option
+def users_token(username, revoke_old, db_url):
+    """Issue an API token for USERNAME (for `Authorization: Bearer`); printed once."""
+    with database(db_url) as sessions, sessions.begin() as session:
+        user = accounts.user_by_name(session, username)
+        if user is None:
+            raise BadInput(f"no user named {username!r}")
+        if revoke_old:
+            accounts.revoke_api_tokens(session, user.id, now=now(), actor=actor())
+        token = accounts.issue_token(session, "api", user_id=user.id, now=now())
+    click.echo(f"API token for {username} (shown only now; stored as a fingerprint):")
+    click.echo(token)
+
+
+@users.command("list")
+@db_option
+def users_list(db_url):
+    """List the accounts and their roles."""
+    with database(db_url) as sessions, sessions() as session:
+        for user, teams in accounts.users_with_roles(session):
+            roles = (["admin"] if user.is_admin else []) + [f"manager:{t}" for t in teams]
+            person = user.person.key if user.person else "-"
+            click.echo(f"{user.username}\t{person}\t{' '.join(roles) or 'engineer'}")

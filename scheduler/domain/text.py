@@ -1,0 +1,60 @@
+"""How the domain words things for people: lists of names, durations, shifts in local time.
+
+The rulebook, the explanations and the swap service all speak through these, so a shift or a
+list of people reads the same wherever it appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.domain.model import Org, Shift
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def and_list(items: list[str]) -> str:
+    """Join words for a sentence: 'A', 'A and B', 'A, B and C'."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def name_of(org: Org, person: str) -> str:
+    """Return a person's display name, or the id itself when the org does not know it."""
+    known = org.people_by_id.get(person)
+    return known.name if known else person
+
+
+def names(org: Org, people: Iterable[str], most: int = 6) -> str:
+    """List people by name, comma-separated, the first `most` then 'and N more'."""
+    listed = [name_of(org, p) for p in people]
+    extra = f" and {len(listed) - most} more" if len(listed) > most else ""
+    return ", ".join(listed[:most]) + extra
+
+
+def local_clock(instant: datetime, zone_name: str) -> str:
+    """Show an instant on a zone's wall clock: 'Mon 2027-02-08 10:00' (English day names)."""
+    local = instant.astimezone(ZoneInfo(zone_name))
+    return f"{DAY_NAMES[local.weekday()]} {local:%Y-%m-%d %H:%M}"
+
+
+def shift_label(org: Org, shift: Shift) -> str:
+    """Name a shift in its team's local time: 'Search, shift Mon 2027-02-08 10:00 – ...'."""
+    team = org.teams_by_id.get(shift.team)
+    zone_name = team.timezone if team else "UTC"
+    where = f"{zone_name}, {shift.site} slot" if shift.site else zone_name
+    return (
+        f"{team.name if team else shift.team}, shift {local_clock(shift.start, zone_name)} – "
+        f"{local_clock(shift.end, zone_name)} ({where})"
+    )
+
+
+def duration(span: timedelta) -> str:
+    """Format a span like `1d 12h` (days, hours, minutes; '0h' when empty)."""
+    days, rest_minutes = divmod(int(span.total_seconds()) // 60, 24 * 60)
+    hours, minutes = divmod(rest_minutes, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return " ".join(parts) or "0h"

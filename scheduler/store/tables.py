@@ -1,0 +1,254 @@
+"""The tables: SQLAlchemy 2 typed mappings of orgs, people, teams, plans, swaps and accounts.
+
+Every datetime column is timezone-aware UTC (`UTCDateTime`). The schema itself is created and
+upgraded by Alembic (`migrations/`), never by `create_all`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Store aware datetimes as UTC and always read them back aware (SQLite drops zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class OrgRow(Base):
+    __tablename__ = "orgs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    # holidays, extra_holidays, weights, role_weights, lookback_weeks: org-level settings
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    people: Mapped[list[PersonRow]] = relationship(back_populates="org", order_by="PersonRow.id")
+    teams: Mapped[list[TeamRow]] = relationship(back_populates="org", order_by="TeamRow.id")
+
+
+class PersonRow(Base):
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    key: Mapped[str] = mapped_column(String(64))  # the id in the org file
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    site: Mapped[str | None] = mapped_column(String(64))
+    fte: Mapped[float] = mapped_column(Float, default=1.0)
+    joined: Mapped[date | None] = mapped_column(Date)
+    trainee_shadows: Mapped[int | None] = mapped_column(Integer)
+    trainee_secondaries: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    org: Mapped[OrgRow] = relationship(back_populates="people")
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("org_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    holidays: Mapped[list[str]] = mapped_column(JSON, default=list)
+    services: Mapped[list[str]] = mapped_column(JSON, default=list)
+    runbook: Mapped[str | None] = mapped_column(Text)
+    # shift, handoff, handoff_weekday, roles, min_roster, min_rest_seconds, slots
+    rotation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    swaps_need_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    org: Mapped[OrgRow] = relationship(back_populates="teams")
+    memberships: Mapped[list[MembershipRow]] = relationship(
+        back_populates="team", order_by="MembershipRow.position", cascade="all, delete-orphan"
+    )
+
+
+class MembershipRow(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("team_id", "person_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    team: Mapped[TeamRow] = relationship(back_populates="memberships")
+    person: Mapped[PersonRow] = relationship()
+
+
+class TimeOffRow(Base):
+    """Leave (hard) or an avoid request (soft), `[start, end)` in UTC."""
+
+    __tablename__ = "time_off"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "leave" | "avoid"
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), default="import")  # "import" | "web" | "api"
+    person: Mapped[PersonRow] = relationship()
+
+
+class HistoryRow(Base):
+    """Past on-call brought in by an org file (published plans count through their rows)."""
+
+    __tablename__ = "history"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    site: Mapped[str | None] = mapped_column(String(64))
+
+
+class PlanRow(Base):
+    """A version of the org's plan for one horizon: a draft, published, or superseded."""
+
+    __tablename__ = "plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    start: Mapped[date] = mapped_column(Date)
+    weeks: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # "draft" | "published" | "superseded"
+    solver_status: Mapped[str] = mapped_column(String(16))
+    max_load_ratio: Mapped[float | None] = mapped_column(Float)
+    lower_bound: Mapped[float | None] = mapped_column(Float)
+    solve_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignments: Mapped[list[AssignmentRow]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="AssignmentRow.start"
+    )
+
+
+class AssignmentRow(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("plan_id", "team_id", "start", "role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    site: Mapped[str | None] = mapped_column(String(64))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # Rises on every change of person: swaps compare-and-set on it, so two cannot both land.
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    plan: Mapped[PlanRow] = relationship(back_populates="assignments")
+    team: Mapped[TeamRow] = relationship()
+    person: Mapped[PersonRow] = relationship()
+
+
+class SwapRow(Base):
+    """An offer of a shift (to a teammate or anyone eligible) or a trade of two shifts."""
+
+    __tablename__ = "swaps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    other_assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    from_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    to_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # "open" | "awaiting_approval" | "accepted" | "declined" | "cancelled" | "refused"
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assignment: Mapped[AssignmentRow] = relationship(foreign_keys=[assignment_id])
+    other_assignment: Mapped[AssignmentRow | None] = relationship(
+        foreign_keys=[other_assignment_id]
+    )
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    person: Mapped[PersonRow | None] = relationship()
+    managed: Mapped[list[ManagerRow]] = relationship(cascade="all, delete-orphan")
+
+
+class ManagerRow(Base):
+    __tablename__ = "managers"
+    __table_args__ = (UniqueConstraint("user_id", "team_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+
+
+class TokenRow(Base):
+    """A secret token, stored only as its SHA-256: feed tokens and API tokens."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "feed" | "api"
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EventRevisionRow(Base):
+    """What a feed last said about one event: SEQUENCE and LAST-MODIFIED rise when it changes."""
+
+    __tablename__ = "event_revisions"
+    uid: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    modified: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(64))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
