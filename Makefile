@@ -2,11 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-ORG ?= data/acme.yaml
-START ?= 2027-01-04
-WEEKS ?= 13
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test bench clean
 
 $(BIN)/rota: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

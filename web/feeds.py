@@ -1,4 +1,4 @@
-"""Calendar feeds over HTTP: `/feeds/<token>.ics`, per SPEC section 7.
+"""Calendar feeds over HTTP: `/feeds/<token>.ics`, per docs/feeds.md#serving-over-http.
 
 The secret token in the URL is the only credential (calendar clients send no cookies), so these
 routes need no session and skip CSRF. The ETag is the SHA-256 of the body; the body only

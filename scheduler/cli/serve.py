@@ -28,6 +28,7 @@ from scheduler.store import Session, sessionmaker, shown_url
 
 
 def default_workers() -> int:
+    """Return gunicorn's worker count: the cores, at least 2 and at most 4."""
     return max(2, min(os.cpu_count() or 1, 4))
 
 
@@ -89,6 +90,8 @@ def serve(host, port, workers, debug, db_url):
 
 @dataclass(frozen=True)
 class Login:
+    """An account the demo made or found, for printing once."""
+
     username: str
     password: str | None  # None: the account existed already
     role: str

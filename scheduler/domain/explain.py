@@ -1,4 +1,4 @@
-"""Why no plan exists, in sentences a manager can act on (docs/rules.md#explanations).
+"""Why no plan exists, in sentences a manager can act on (docs/rules.md#when-no-plan-exists).
 
 Obvious causes are found by counting before any solving (too small a roster, a shift nobody can
 take, a trainee nobody can train); the rest come from an infeasible core of rule groups that
@@ -64,6 +64,7 @@ def week_label(team: Team, shift: Shift) -> str:
 
 
 def roster_too_small(org: Org, team: Team) -> list[str]:
+    """Say when a team has fewer trained members than its `min_roster`."""
     trained = [m for m in team.members if not org.person(m).is_trainee]
     need = team.rotation.min_roster
     if len(trained) >= need:
@@ -138,6 +139,7 @@ def rest_capacity(problem: Problem, team: Team) -> list[str]:
 
 
 def trainees_without_path(problem: Problem) -> list[str]:
+    """Say when a trainee has nobody to shadow or too few open shifts to shadow."""
     org = problem.org
     found = []
     for person in org.people:

@@ -1,4 +1,4 @@
-"""Loads, availability, fair shares, load ratios and the Gini coefficient (SPEC section 5)."""
+"""Loads, availability, fair shares, load ratios and the Gini coefficient (docs/fairness.md)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ class Window:
 
 
 def fairness_window(problem: Problem) -> Window:
+    """Return the lookback plus the horizon, from local midnights in the org's zone."""
     org, horizon = problem.org, problem.horizon
     first = horizon.start - timedelta(weeks=org.lookback_weeks)
     last = horizon.start + timedelta(days=horizon.days)
@@ -74,6 +75,7 @@ def history_points(problem: Problem, calendar: DayCalendar) -> dict[str, int]:
 def planned_points(
     problem: Problem, assignments: Iterable[Assignment], calendar: DayCalendar
 ) -> dict[str, int]:
+    """Return the points of the planned assignments, per rotation member (0 for none)."""
     result = dict.fromkeys(problem.org.rotation_members, 0)
     for a in assignments:
         result[a.person] = result.get(a.person, 0) + calendar.points_of(a)
@@ -108,6 +110,7 @@ def gini(values: list[float]) -> float:
 
 
 def max_ratio(ratios: dict[str, float | None]) -> float:
+    """Return the largest load ratio (0 when nobody has one)."""
     return max((r for r in ratios.values() if r is not None), default=0.0)
 
 
@@ -142,6 +145,8 @@ def fairness_inputs(
 
 @dataclass(frozen=True)
 class PersonFairness:
+    """One row of the fairness report: points, fte-hours available, share, ratio, shifts."""
+
     person: str
     history_points: int
     planned_points: int
@@ -156,6 +161,8 @@ class PersonFairness:
 
 @dataclass(frozen=True)
 class FairnessReport:
+    """How fair a plan is: per person, the max load ratio, its lower bound and the Gini."""
+
     people: tuple[PersonFairness, ...]
     max_load_ratio: float
     gini: float

@@ -1,4 +1,4 @@
-"""Calendar feeds: a plan as one iCalendar feed per person and one per team (SPEC section 7).
+"""Calendar feeds: a plan as one iCalendar feed per person and one per team (docs/feeds.md).
 
 Every event is one assignment in UTC, with no RRULE, VTIMEZONE or METHOD, so that every client
 shows it at the right time and the bytes only change when the plan does. Event UIDs come from the

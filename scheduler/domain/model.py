@@ -67,6 +67,13 @@ class Trainee:
 
 @dataclass(frozen=True)
 class Person:
+    """Someone who may be on call (docs/org-file.md#people).
+
+    `id` matches `[a-z0-9_-]+`; `timezone` is an IANA name (leave dates are local to it);
+    `site` tags follow-the-sun slots; `fte` in (0, 1] scales the fair share; `joined` is the
+    first local day in any rotation; `trainee` says what they must do before the pager.
+    """
+
     id: str
     name: str
     timezone: str
@@ -78,6 +85,7 @@ class Person:
 
     @property
     def is_trainee(self) -> bool:
+        """Tell whether the person is still in training this horizon."""
         return self.trainee is not None
 
 
@@ -92,6 +100,14 @@ class Slot:
 
 @dataclass(frozen=True)
 class Rotation:
+    """How a team takes turns (docs/shifts.md): weekly or daily shifts from a local handoff.
+
+    `handoff` is the team-local time (with `handoff_weekday`, Monday = 0, for weekly shifts);
+    `roles` the roles each shift needs; `min_roster` the trained members the plan must use;
+    `min_rest` the off time between two shifts of one person; `slots` replace the one daily
+    shift by follow-the-sun windows.
+    """
+
     shift: str  # "weekly" | "daily"
     handoff: time
     roles: tuple[str, ...] = ("primary", "secondary")
@@ -103,6 +119,12 @@ class Rotation:
 
 @dataclass(frozen=True)
 class Team:
+    """A team that owns services and keeps one rotation (docs/org-file.md#teams).
+
+    `members` are person ids; `timezone` makes handoffs local; `holidays` (country codes)
+    override the org's for this team's points; `services` and `runbook` go into feeds.
+    """
+
     id: str
     name: str
     timezone: str
@@ -138,11 +160,14 @@ class Weights:
 
 @dataclass(frozen=True)
 class RoleWeights:
+    """Multipliers of burden points by role (docs/fairness.md#points)."""
+
     primary: int = 2
     secondary: int = 1
     shadow: int = 0
 
     def of(self, role: str) -> int:
+        """Return the weight of `role` ("primary", "secondary" or "shadow")."""
         return getattr(self, role)
 
 
@@ -162,9 +187,11 @@ class Shift:
 
     @property
     def hours(self) -> float:
+        """Return the shift's length in real hours (167 or 169 across a DST change)."""
         return (self.end - self.start).total_seconds() / 3600
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Tell whether the shift overlaps `[start, end)` (aware datetimes)."""
         return self.start < end and start < self.end
 
 
@@ -179,6 +206,13 @@ class Assignment:
 
 @dataclass(frozen=True)
 class Org:
+    """An organisation as one org file describes it (docs/org-file.md).
+
+    People and teams in file order; `holidays` and `extra_holidays` set the holiday calendar;
+    `weights` and `role_weights` the points; `lookback_weeks` the fairness window before the
+    horizon; `leave`, `avoid` and `history` (past assignments) in UTC.
+    """
+
     name: str
     timezone: str
     people: tuple[Person, ...]
@@ -194,16 +228,20 @@ class Org:
 
     @cached_property
     def people_by_id(self) -> dict[str, Person]:
+        """Index the people by id."""
         return {p.id: p for p in self.people}
 
     @cached_property
     def teams_by_id(self) -> dict[str, Team]:
+        """Index the teams by id."""
         return {t.id: t for t in self.teams}
 
     def person(self, person_id: str) -> Person:
+        """Return a person by id; KeyError when the org has none."""
         return self.people_by_id[person_id]
 
     def team(self, team_id: str) -> Team:
+        """Return a team by id; KeyError when the org has none."""
         return self.teams_by_id[team_id]
 
     @cached_property
@@ -221,12 +259,15 @@ class Org:
         return grouped
 
     def leave_of(self, person_id: str) -> list[Leave]:
+        """Return the person's leave, in file order."""
         return self._leave_by_person.get(person_id, [])
 
     def history_of(self, person_id: str) -> list[Assignment]:
+        """Return the person's past assignments (history), in file order."""
         return self._history_by_person.get(person_id, [])
 
     def teams_of(self, person_id: str) -> list[Team]:
+        """Return the teams the person is a member of, in file order."""
         return [t for t in self.teams if person_id in t.members]
 
     @cached_property
@@ -238,11 +279,14 @@ class Org:
 
 @dataclass(frozen=True)
 class Horizon:
+    """What to plan: `weeks` weeks from the local midnight of `start` (docs/shifts.md)."""
+
     start: date
     weeks: int
 
     @property
     def days(self) -> int:
+        """Return the horizon's length in days."""
         return 7 * self.weeks
 
 
@@ -257,9 +301,11 @@ class Problem:
     now: datetime | None = None
 
     def shifts_of(self, team_id: str) -> list[Shift]:
+        """Return the team's shifts in the horizon, in time order."""
         return [s for s in self.shifts if s.team == team_id]
 
     def roles_of(self, shift: Shift) -> tuple[str, ...]:
+        """Return the roles the shift's rotation needs (shadows aside)."""
         return self.org.team(shift.team).rotation.roles
 
 

@@ -1,4 +1,4 @@
-"""Read an org file (YAML, SPEC section 2) into an `Org`, with errors that name key path and line.
+"""Read an org file (YAML, docs/org-file.md) into an `Org`, with errors that name key path and line.
 
 Values are read as the text that was written (see `orgyaml`) and converted here. Defaults:
 people and teams take the org `timezone`; `fte` 1.0; `weights` 2/3/4; `role_weights` 2/1/0;

@@ -52,6 +52,7 @@ class Value:
     line: int
 
     def fail(self, message: str) -> NoReturn:
+        """Raise OrgFileError naming this value's file, key path and line."""
         raise OrgFileError(self.filename, self.path, self.line, message)
 
     def at(self, key: str, node: yaml.Node | None = None, line: int | None = None) -> Value:
@@ -61,6 +62,7 @@ class Value:
 
     @property
     def is_null(self) -> bool:
+        """Tell whether the value is YAML null (`~`, `null` or nothing)."""
         return isinstance(self.node, yaml.ScalarNode) and self.node.tag == NULL_TAG
 
     def fields(self, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Value]:
@@ -105,6 +107,7 @@ class Value:
 
 
 def kind_of(node: yaml.Node) -> str:
+    """Name a YAML node's kind for messages: 'a mapping', 'a list', 'a value'."""
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):

@@ -19,6 +19,7 @@ def _country_days(country: str, year: int) -> frozenset[date]:
 
 
 def is_known_country(country: str) -> bool:
+    """Tell whether the holidays package knows the country code (e.g. "US", "DE")."""
     return country in holiday_calendars.list_supported_countries()
 
 
@@ -30,19 +31,23 @@ class DayCalendar:
         self._extra = frozenset(org.extra_holidays)
 
     def countries(self, team: Team) -> tuple[str, ...]:
+        """Return the holiday countries of a team: its own list, else the org's."""
         return team.holidays or self.org.holidays
 
     def is_holiday(self, team: Team, day: date) -> bool:
+        """Tell whether a team-local day is a holiday (observed days and extras included)."""
         if day in self._extra:
             return True
         return any(day in _country_days(c, day.year) for c in self.countries(team))
 
     def kind(self, team: Team, day: date) -> str:
+        """Return "holiday", "weekend" or "weekday" for a team-local day (holidays first)."""
         if self.is_holiday(team, day):
             return "holiday"
         return "weekend" if day.weekday() >= 5 else "weekday"
 
     def weight(self, team: Team, day: date) -> int:
+        """Return the points per on-call hour of a team-local day."""
         return getattr(self.org.weights, self.kind(team, day))
 
     def hours_by_kind(self, team: Team, start: datetime, end: datetime) -> dict[str, Fraction]:
@@ -69,9 +74,11 @@ class DayCalendar:
         return round_half_up(raw * self.org.role_weights.of(role))
 
     def points_of(self, assignment: Assignment) -> int:
+        """Return the rounded points of an assignment (docs/fairness.md#points)."""
         s = assignment.shift
         return self.points(s.team, assignment.role, s.start, s.end)
 
 
 def round_half_up(value: Fraction) -> int:
+    """Round to the nearest integer, halves up (points are rounded so)."""
     return int((value * 2 + 1) // 2)

@@ -19,6 +19,7 @@ def local_iso(org: Org, assignment: Assignment, which: str) -> str:
 
 
 def plan_frame(org: Org, plan: Plan) -> pd.DataFrame:
+    """Return plan.csv's rows: team, role, start, end (team-local ISO 8601), person."""
     rows = [
         {
             "team": a.shift.team,
@@ -33,6 +34,7 @@ def plan_frame(org: Org, plan: Plan) -> pd.DataFrame:
 
 
 def fairness_frame(org: Org, report: FairnessReport) -> pd.DataFrame:
+    """Return fairness.csv's rows: one per person with points, share, ratio and shifts."""
     rows = [
         {
             "person": row.person,

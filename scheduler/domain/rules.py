@@ -1,4 +1,4 @@
-"""The rulebook: check any plan against the hard rules (SPEC section 4), without a solver.
+"""The rulebook: check any plan against the hard rules (docs/rules.md), without a solver.
 
 Every function below checks one rule and returns its violations as sentences a manager can act
 on. The solver, the swap service, the web UI and the tests all judge plans here and nowhere else.
@@ -41,7 +41,7 @@ class RuleViolationError(Exception):
         super().__init__("\n".join(v.message for v in self.violations))
 
 
-# --- the rules, in the order of SPEC section 4 ---------------------------------------------
+# --- the rules, in the order of docs/rules.md -------------------------------------------------
 
 
 def coverage(problem: Problem, plan: Plan) -> list[Violation]:
@@ -254,6 +254,8 @@ def follow_the_sun(problem: Problem, plan: Plan) -> list[Violation]:
 
 
 class Rule(NamedTuple):
+    """A hard rule: its id (as in violations), a label for people, and its check."""
+
     id: str
     label: str
     function: Callable[[Problem, Plan], list[Violation]]

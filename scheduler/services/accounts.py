@@ -132,6 +132,7 @@ def set_password(session: Session, username: str, password: str, *, actor: str, 
 
 
 def user_by_name(session: Session, username: str) -> UserRow | None:
+    """Return the account with this username, or None."""
     return session.scalar(select(UserRow).where(UserRow.username == username))
 
 
@@ -150,6 +151,7 @@ def manages(user: UserRow, team_id: int) -> bool:
 
 
 def digest(plaintext: str) -> str:
+    """Return the SHA-256 hex digest a token is stored as."""
     return hashlib.sha256(plaintext.encode("utf-8")).hexdigest()
 
 

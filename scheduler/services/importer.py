@@ -40,6 +40,8 @@ class ImportError_(ValueError):
 
 @dataclass
 class ImportResult:
+    """The imported org's id and the changes made, one sentence each (empty: nothing new)."""
+
     org_id: int
     changes: list[str] = field(default_factory=list)
 
@@ -83,6 +85,7 @@ def validate(org: model.Org) -> None:
 
 
 def person_fields(person: model.Person) -> dict[str, Any]:
+    """Return the PersonRow columns a domain Person sets."""
     return {
         "name": person.name,
         "email": person.email,
@@ -96,6 +99,7 @@ def person_fields(person: model.Person) -> dict[str, Any]:
 
 
 def team_fields(team: model.Team) -> dict[str, Any]:
+    """Return the TeamRow columns a domain Team sets."""
     return {
         "name": team.name,
         "timezone": team.timezone,
@@ -121,6 +125,7 @@ class _Importer:
         audit.record(self.session, self.actor, action, entity, entity_id, before, after, self.now)
 
     def org(self, org: model.Org) -> OrgRow:
+        """Create or update the org row by name."""
         wanted = {"timezone": org.timezone, "settings": org_settings(org)}
         row = self.session.scalars(select(OrgRow).where(OrgRow.name == org.name)).one_or_none()
         if row is None:
@@ -173,9 +178,11 @@ class _Importer:
         return rows
 
     def people(self, org_row: OrgRow, org: model.Org) -> dict[str, PersonRow]:
+        """Create, update or deactivate the org's people; return the rows by key."""
         return self._entities(PersonRow, org_row, org.people, person_fields, "person")
 
     def teams(self, org_row, org: model.Org, people: dict[str, PersonRow]) -> dict[str, TeamRow]:
+        """Create, update or deactivate teams and their memberships; return rows by key."""
         teams = self._entities(TeamRow, org_row, org.teams, team_fields, "team")
         for team in org.teams:
             self._members(teams[team.id], [people[m] for m in team.members])

@@ -1,4 +1,6 @@
-"""A proven lower bound on the max load ratio by max-flow (SPEC section 5), in milliseconds.
+"""A proven lower bound on the max load ratio by max-flow, in milliseconds.
+
+See docs/fairness.md#max-load-ratio-and-its-lower-bound.
 
 Shift-roles send their points to the people who may take them; each person absorbs at most
 `R * S_p - history_p`, rounded down to a sum their eligible shifts can actually make. The

@@ -25,7 +25,7 @@ NO_SMALLER_CAUSE = "the rules cannot all hold at once, but no smaller cause was 
 def explain(problem: Problem, time_limit: float = 20.0) -> list[str]:
     """Return sentences saying why the problem has no plan (empty if it may have one).
 
-    `time_limit` (seconds) caps the search for a core; docs/rules.md#explanations.
+    `time_limit` (seconds) caps the search for a core; docs/rules.md#when-no-plan-exists.
     """
     obvious = precheck(problem)
     if obvious:

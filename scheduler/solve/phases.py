@@ -1,4 +1,4 @@
-"""Plan a quarter with CP-SAT: the lexicographic objective of SPEC section 5, in phases.
+"""Plan a quarter with CP-SAT: the lexicographic objective of docs/fairness.md, in phases.
 
 Phase 1 finds the smallest max load ratio by bisection over feasibility checks (with the
 ratio capped), which CP-SAT settles in milliseconds where minimising the ratio directly
@@ -210,7 +210,7 @@ def pin_shadow_points(rm: RotaModel, options: SolveOptions, deadline: float) -> 
 
 
 def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
-    """Plan the problem by the objective order of docs/fairness.md#objective.
+    """Plan the problem by the objective order of docs/fairness.md#the-objective.
 
     Returns a Plan whose status is OPTIMAL (max load ratio proven), FEASIBLE, or INFEASIBLE
     (proven: no plan, no assignments). Raises TimeoutError when no plan was found within

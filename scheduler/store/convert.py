@@ -17,6 +17,7 @@ def _seconds(delta: timedelta) -> int:
 
 
 def rotation_to_json(rotation: model.Rotation) -> dict[str, Any]:
+    """Return a rotation as JSON-ready data (times as "HH:MM", rest in seconds)."""
     return {
         "shift": rotation.shift,
         "handoff": rotation.handoff.strftime("%H:%M"),
@@ -32,6 +33,7 @@ def rotation_to_json(rotation: model.Rotation) -> dict[str, Any]:
 
 
 def rotation_from_json(data: dict[str, Any]) -> model.Rotation:
+    """Rebuild a rotation from `rotation_to_json` data."""
     return model.Rotation(
         shift=data["shift"],
         handoff=time.fromisoformat(data["handoff"]),
@@ -47,6 +49,7 @@ def rotation_from_json(data: dict[str, Any]) -> model.Rotation:
 
 
 def org_settings(org: model.Org) -> dict[str, Any]:
+    """Return the org-wide settings kept as JSON: holidays, weights, role weights, lookback."""
     return {
         "holidays": list(org.holidays),
         "extra_holidays": [d.isoformat() for d in org.extra_holidays],
@@ -65,6 +68,7 @@ def org_settings(org: model.Org) -> dict[str, Any]:
 
 
 def person_from_row(row: PersonRow) -> model.Person:
+    """Return the domain Person of a row."""
     trainee = None
     if row.trainee_shadows is not None:
         trainee = model.Trainee(row.trainee_shadows, row.trainee_secondaries or 0)
@@ -81,6 +85,7 @@ def person_from_row(row: PersonRow) -> model.Person:
 
 
 def team_from_row(row: TeamRow) -> model.Team:
+    """Return the domain Team of a row, with its active members."""
     return model.Team(
         id=row.key,
         name=row.name,
@@ -94,10 +99,12 @@ def team_from_row(row: TeamRow) -> model.Team:
 
 
 def shift_of(row: AssignmentRow | HistoryRow, team_key: str) -> model.Shift:
+    """Return the domain Shift an assignment or history row stands on."""
     return model.Shift(start=row.start, team=team_key, end=row.end, site=row.site)
 
 
 def assignment_from_row(row: AssignmentRow) -> model.Assignment:
+    """Return the domain Assignment of a row (keys, not ids)."""
     return model.Assignment(shift=shift_of(row, row.team.key), role=row.role, person=row.person.key)
 
 

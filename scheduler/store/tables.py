@@ -32,6 +32,7 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Store an aware datetime as UTC; ValueError for a naive one."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -39,16 +40,19 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Read a datetime back as aware UTC."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
-    pass
+    """The declarative base of every table."""
 
 
 class OrgRow(Base):
+    """An organisation: its name, time zone and settings (JSON)."""
+
     __tablename__ = "orgs"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -60,6 +64,8 @@ class OrgRow(Base):
 
 
 class PersonRow(Base):
+    """A person of an org, by key (the org file's id); inactive once removed from the file."""
+
     __tablename__ = "people"
     __table_args__ = (UniqueConstraint("org_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,6 +84,8 @@ class PersonRow(Base):
 
 
 class TeamRow(Base):
+    """A team of an org with its rotation (JSON); inactive once removed from the file."""
+
     __tablename__ = "teams"
     __table_args__ = (UniqueConstraint("org_id", "key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +107,8 @@ class TeamRow(Base):
 
 
 class MembershipRow(Base):
+    """A person's membership of a team's rotation."""
+
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("team_id", "person_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,6 +169,8 @@ class PlanRow(Base):
 
 
 class AssignmentRow(Base):
+    """A person holding a role on a shift `[start, end)` (UTC) of a stored plan."""
+
     __tablename__ = "assignments"
     __table_args__ = (UniqueConstraint("plan_id", "team_id", "start", "role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -198,6 +210,8 @@ class SwapRow(Base):
 
 
 class UserRow(Base):
+    """An account: a username, a password hash, optionally a person, and the admin flag."""
+
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
@@ -211,6 +225,8 @@ class UserRow(Base):
 
 
 class ManagerRow(Base):
+    """An account managing a team."""
+
     __tablename__ = "managers"
     __table_args__ = (UniqueConstraint("user_id", "team_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,6 +259,8 @@ class EventRevisionRow(Base):
 
 
 class AuditRow(Base):
+    """One change in the audit log: who, what, when, with the values before and after."""
+
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

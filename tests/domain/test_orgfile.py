@@ -1,4 +1,4 @@
-"""The org file: every key of the SPEC example, defaults, time zones, and errors that say where."""
+"""The org file: every key of the example in docs/org-file.md, defaults, time zones, and errors that say where."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from scheduler.domain.model import (
 )
 from scheduler.domain.orgfile import OrgFileError, load_org, parse_org
 
-# Every key of SPEC section 2; times and dates deliberately unquoted where YAML 1.1 would bite.
+# Every key of docs/org-file.md; times and dates deliberately unquoted where YAML 1.1 would bite.
 FULL = textwrap.dedent(
     """\
     org: Acme                       # display name

@@ -1,4 +1,4 @@
-"""Calendar feeds over HTTP (SPEC section 7): headers, revalidation, revisions, injection."""
+"""Calendar feeds over HTTP (docs/feeds.md#serving-over-http): headers, revalidation, revisions, injection."""
 
 from __future__ import annotations
 
