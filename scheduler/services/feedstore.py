@@ -84,23 +84,15 @@ def _published_rows(session: Session, org_id: int, now: datetime, condition):
     """Return published assignments of the org ending after the lookback, in time order."""
     return list(
         session.scalars(
-            select(store.AssignmentRow)
-            .join(store.PlanRow)
+            store.published(org_id, start=now - LOOKBACK)
             .join(store.TeamRow, store.AssignmentRow.team_id == store.TeamRow.id)
-            .where(
-                store.PlanRow.org_id == org_id,
-                store.PlanRow.state == "published",
-                store.TeamRow.active.is_(True),
-                store.AssignmentRow.end > now - LOOKBACK,
-                condition,
-            )
+            .where(store.TeamRow.active.is_(True), condition)
             .options(
                 selectinload(store.AssignmentRow.person),
                 selectinload(store.AssignmentRow.team)
                 .selectinload(store.TeamRow.memberships)
                 .selectinload(store.MembershipRow.person),
             )
-            .order_by(store.AssignmentRow.start, store.AssignmentRow.id)
         )
     )
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.domain.shifts import local_midnight
 from scheduler.services import audit
-from scheduler.store import AssignmentRow, PersonRow, PlanRow, TimeOffRow
+from scheduler.store import AssignmentRow, PersonRow, TimeOffRow, published
 
 KINDS = ("leave", "avoid")
 
@@ -71,19 +70,7 @@ def conflicts(
     session: Session, person_id: int, start: datetime, end: datetime
 ) -> list[AssignmentRow]:
     """Return the person's published shifts that overlap `[start, end)`."""
-    return list(
-        session.scalars(
-            select(AssignmentRow)
-            .join(PlanRow)
-            .where(
-                PlanRow.state == "published",
-                AssignmentRow.person_id == person_id,
-                AssignmentRow.start < end,
-                AssignmentRow.end > start,
-            )
-            .order_by(AssignmentRow.start, AssignmentRow.id)
-        )
-    )
+    return list(session.scalars(published(person_id=person_id, start=start, end=end)))
 
 
 def _summary(row: TimeOffRow) -> dict:

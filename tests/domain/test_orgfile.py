@@ -1,4 +1,4 @@
-"""The org file: every key of the example in docs/org-file.md, defaults, time zones, and errors that say where."""
+"""The org file: every key of the docs/org-file.md example, defaults, zones, located errors."""
 
 from __future__ import annotations
 
