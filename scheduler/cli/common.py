@@ -14,6 +14,7 @@ import click
 from scheduler import store
 from scheduler.domain import model
 from scheduler.domain.orgfile import OrgFileError, load_org
+from scheduler.domain.orgvalues import FIRST_DAY, LAST_DAY
 from scheduler.solve import Progress
 from scheduler.store import Session, sessionmaker, shown_url
 
@@ -31,9 +32,12 @@ def parse_date(_ctx, _param, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2027-01-04") from None
+    if not FIRST_DAY <= parsed <= LAST_DAY:
+        raise click.BadParameter(f"{value} is outside the supported years 1900 to 2200")
+    return parsed
 
 
 def parse_time(_ctx, _param, value: str | None) -> datetime | None:

@@ -11,13 +11,13 @@ person-local (leave, avoid) or team-local (history).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
+from scheduler.domain import orgvalues as read
 from scheduler.domain.model import (
     ROLES,
     ROTATION_ROLES,
@@ -35,8 +35,6 @@ from scheduler.domain.model import (
     Weights,
 )
 from scheduler.domain.orgyaml import OrgFileError, Value, compose, hint
-from scheduler.domain.points import is_known_country
-from scheduler.domain.shifts import at_local, local_midnight
 
 __all__ = ["OrgFileError", "load_org", "parse_org"]
 
@@ -64,14 +62,6 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "leave": (("person", "start", "end"), ()),
     "history": (("team", "role", "person", "start", "end"), ()),
 }
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-ID = re.compile(r"[a-z0-9_-]+")
-CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
-DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
-REST = re.compile(r"(?:(\d+)d)?\s*(?:(\d+)h)?")
-NUMBER = re.compile(r"\d+(\.\d*)?|\.\d+")
-INTEGER = re.compile(r"[+-]?\d+")
 
 
 def load_org(path: str | Path) -> Org:
@@ -89,7 +79,7 @@ def load_org(path: str | Path) -> Org:
 def parse_org(text: str, filename: str) -> Org:
     """Parse the text of an org file; `filename` labels the errors."""
     root = compose(text, filename).fields(*KEYS["org"])
-    zone = _zone(root["timezone"])
+    zone = read.zone(root["timezone"])
     people = _unique(root["people"], lambda v: _person(v, zone), "person")
     teams = _unique(root["teams"], lambda v: _team(v, zone, people), "team")
     return Org(
@@ -97,9 +87,9 @@ def parse_org(text: str, filename: str) -> Org:
         timezone=zone,
         people=tuple(people.values()),
         teams=tuple(teams.values()),
-        holidays=_entries(root, "holidays", _country),
-        extra_holidays=_entries(root, "extra_holidays", _date),
-        weights=_opt(root, "weights", lambda v: Weights(**_ints(v, "weights", 1)), Weights()),
+        holidays=_entries(root, "holidays", read.country),
+        extra_holidays=_entries(root, "extra_holidays", read.day),
+        weights=_opt(root, "weights", lambda v: Weights(**_ints(v, "weights", 1, 1000)), Weights()),
         role_weights=_opt(root, "role_weights", _role_weights, RoleWeights()),
         lookback_weeks=_opt(root, "fairness", _lookback, 26),
         leave=_entries(root, "leave", lambda v: Leave(*_away(v, people))),
@@ -139,14 +129,14 @@ def _unique(value: Value, parse: Callable[[Value], Entity], kind: str) -> dict[s
 def _person(value: Value, org_zone: str) -> Person:
     f = value.fields(*KEYS["person"])
     return Person(
-        id=_ident(f["id"]),
+        id=read.ident(f["id"]),
         name=f["name"].text(),
-        timezone=_opt(f, "timezone", _zone, org_zone),
-        email=_opt(f, "email", _email, None),
+        timezone=_opt(f, "timezone", read.zone, org_zone),
+        email=_opt(f, "email", read.email, None),
         site=_opt(f, "site", Value.text, None),
-        fte=_opt(f, "fte", _fte, 1.0),
-        joined=_opt(f, "joined", _date, None),
-        trainee=_opt(f, "trainee", lambda v: Trainee(**_ints(v, "trainee", 0)), None),
+        fte=_opt(f, "fte", read.fte, 1.0),
+        joined=_opt(f, "joined", read.day, None),
+        trainee=_opt(f, "trainee", lambda v: Trainee(**_ints(v, "trainee", 0, 100)), None),
     )
 
 
@@ -155,14 +145,14 @@ def _team(value: Value, org_zone: str, people: dict[str, Person]) -> Team:
     members = _members(f["members"], people)
     sites = {people[m].site for m in members if people[m].site}
     return Team(
-        id=_ident(f["id"]),
+        id=read.ident(f["id"]),
         name=f["name"].text(),
-        timezone=_opt(f, "timezone", _zone, org_zone),
+        timezone=_opt(f, "timezone", read.zone, org_zone),
         members=members,
         rotation=_rotation(f["rotation"], sites),
-        holidays=_opt(f, "holidays", lambda v: _each(v, _country), ()),
+        holidays=_opt(f, "holidays", lambda v: _each(v, read.country), ()),
         services=_opt(f, "services", lambda v: _each(v, Value.text), ()),
-        runbook=_opt(f, "runbook", Value.text, None),
+        runbook=_opt(f, "runbook", lambda v: v.text(longest=2000), None),
     )
 
 
@@ -178,10 +168,10 @@ def _members(value: Value, people: dict[str, Person]) -> tuple[str, ...]:
 
 def _rotation(value: Value, sites: set[str]) -> Rotation:
     f = value.fields(*KEYS["rotation"])
-    shift = _choice(f["shift"], ("weekly", "daily"))
+    shift = read.choice(f["shift"], ("weekly", "daily"))
     slots = _opt(f, "slots", lambda v: _each(v, lambda s: _slot(s, sites)), ())
     if "handoff" in f:
-        weekday, handoff = _handoff(f["handoff"], shift)
+        weekday, handoff = read.handoff(f["handoff"], shift)
     elif slots:
         weekday, handoff = 0, time(9, 0)
     else:
@@ -191,8 +181,8 @@ def _rotation(value: Value, sites: set[str]) -> Rotation:
         handoff=handoff,
         handoff_weekday=weekday,
         roles=_opt(f, "roles", _roles, ROTATION_ROLES),
-        min_roster=_opt(f, "min_roster", lambda v: _int(v, 1), 1),
-        min_rest=_opt(f, "min_rest", _rest, timedelta(0)),
+        min_roster=_opt(f, "min_roster", lambda v: read.whole(v, 1, 1000), 1),
+        min_rest=_opt(f, "min_rest", read.rest, timedelta(0)),
         slots=slots,
     )
 
@@ -202,13 +192,13 @@ def _slot(value: Value, sites: set[str]) -> Slot:
     site = _opt(f, "site", Value.text, None)
     if site is not None and site not in sites:
         f["site"].fail(f'no member of this team has site "{site}"{hint(site, sites)}')
-    return Slot(start=_clock(f["start"]), end=_clock(f["end"]), site=site)
+    return Slot(start=read.clock(f["start"]), end=read.clock(f["end"]), site=site)
 
 
 def _roles(value: Value) -> tuple[str, ...]:
     roles: list[str] = []
     for item in value.items():
-        role = _choice(item, ROTATION_ROLES)
+        role = read.choice(item, ROTATION_ROLES)
         if role in roles:
             item.fail(f'role "{role}" is listed twice')
         roles.append(role)
@@ -222,7 +212,7 @@ def _away(value: Value, people: dict[str, Person]) -> tuple[str, datetime, datet
     f = value.fields(*KEYS["leave"])
     person = _person_id(f["person"], people)
     zone = people[person].timezone
-    start, end = _instant(f["start"], zone, False), _instant(f["end"], zone, True)
+    start, end = read.instant(f["start"], zone, False), read.instant(f["end"], zone, True)
     if end <= start:
         f["end"].fail(f"ends before it starts ({f['start'].text()} .. {f['end'].text()})")
     return person, start, end
@@ -234,10 +224,10 @@ def _past(value: Value, teams: dict[str, Team], people: dict[str, Person]) -> As
     team = teams.get(team_id := f["team"].text())
     if team is None:
         f["team"].fail(f'unknown team "{team_id}"; not listed under teams{hint(team_id, teams)}')
-    role = _choice(f["role"], ROLES)
+    role = read.choice(f["role"], ROLES)
     person = _person_id(f["person"], people)
-    start = _instant(f["start"], team.timezone, False, dates=False)
-    end = _instant(f["end"], team.timezone, True, dates=False)
+    start = read.instant(f["start"], team.timezone, False, dates=False)
+    end = read.instant(f["end"], team.timezone, True, dates=False)
     if end <= start:
         f["end"].fail(f"ends before it starts ({f['start'].text()} .. {f['end'].text()})")
     shift = Shift(start=start, team=team.id, end=end, site=_slot_site(team, start))
@@ -257,135 +247,14 @@ def _person_id(value: Value, people: dict[str, Person]) -> str:
     return person
 
 
-def _ident(value: Value) -> str:
-    text = value.text()
-    if not ID.fullmatch(text):
-        value.fail(f'invalid id "{text}"; use only lowercase letters, digits, "_" and "-"')
-    return text
-
-
-def _choice(value: Value, choices: tuple[str, ...]) -> str:
-    text = value.text()
-    if text not in choices:
-        value.fail(f'unknown value "{text}"; expected one of: {", ".join(choices)}')
-    return text
-
-
-def _zone(value: Value) -> str:
-    name = value.text()
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        close = hint(name, available_timezones())
-        value.fail(f'unknown time zone "{name}"; expected an IANA name like "Europe/Dublin"{close}')
-    return name
-
-
-def _country(value: Value) -> str:
-    code = value.text()
-    if not is_known_country(code):
-        value.fail(f'unknown holiday country "{code}"; expected a code like "US", "IE" or "IN"')
-    return code
-
-
-def _email(value: Value) -> str:
-    text = value.text()
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+", text):
-        value.fail(f'"{text}" is not an email address')
-    return text
-
-
-def _int(value: Value, minimum: int) -> int:
-    text = value.text()
-    if not INTEGER.fullmatch(text):
-        value.fail(f'expected a whole number, got "{text}"')
-    if int(text) < minimum:
-        value.fail(f"must be at least {minimum}, got {int(text)}")
-    return int(text)
-
-
-def _ints(value: Value, section: str, minimum: int) -> dict[str, int]:
-    return {key: _int(v, minimum) for key, v in value.fields(*KEYS[section]).items()}
+def _ints(value: Value, section: str, minimum: int, maximum: int) -> dict[str, int]:
+    """Return the whole numbers of a section by key, each within `[minimum, maximum]`."""
+    return {key: read.whole(v, minimum, maximum) for key, v in value.fields(*KEYS[section]).items()}
 
 
 def _role_weights(value: Value) -> RoleWeights:
-    return RoleWeights(**_ints(value, "role_weights", 0))
+    return RoleWeights(**_ints(value, "role_weights", 0, 100))
 
 
 def _lookback(value: Value) -> int:
-    return _ints(value, "fairness", 0).get("lookback_weeks", 26)
-
-
-def _fte(value: Value) -> float:
-    text = value.text()
-    if not NUMBER.fullmatch(text.lstrip("+-")):
-        value.fail(f'expected a number like 0.6, got "{text}"')
-    if not 0 < float(text) <= 1:
-        value.fail(f"fte must be more than 0 and at most 1, got {text}")
-    return float(text)
-
-
-def _date(value: Value) -> date:
-    text = value.text()
-    try:
-        if DATE.fullmatch(text):
-            return date.fromisoformat(text)
-    except ValueError:
-        pass
-    value.fail(f'cannot parse date "{text}"; expected YYYY-MM-DD like "2027-01-18"')
-
-
-def _parse_clock(text: str) -> time | None:
-    match = CLOCK.fullmatch(text)
-    if match and int(match[1]) < 24 and int(match[2]) < 60:
-        return time(int(match[1]), int(match[2]))
-    return None
-
-
-def _clock(value: Value) -> time:
-    clock = _parse_clock(text := value.text())
-    if clock is None:
-        value.fail(f'cannot parse time "{text}"; expected HH:MM like "08:00"')
-    return clock
-
-
-def _handoff(value: Value, shift: str) -> tuple[int, time]:
-    """Return weekday (Monday 0) and local time: "mon 10:00" for weekly, "09:00" for daily."""
-    text = value.text()
-    words = text.lower().split()
-    if shift == "daily":
-        if len(words) == 1 and (clock := _parse_clock(words[0])):
-            return 0, clock
-        value.fail(f'cannot parse handoff "{text}"; expected a time like "09:00" (daily shift)')
-    days = [i for i, day in enumerate(WEEKDAYS) if words and words[0] in (day, day[:3])]
-    if len(words) == 2 and days and (clock := _parse_clock(words[1])):
-        return days[0], clock
-    value.fail(f'cannot parse handoff "{text}"; expected weekday and time like "mon 10:00"')
-
-
-def _rest(value: Value) -> timedelta:
-    text = value.text().lower()
-    if text == "0":
-        return timedelta(0)
-    match = REST.fullmatch(text)
-    if not match or not any(match.groups()):
-        value.fail(f'cannot parse duration "{text}"; expected days and hours like "7d", "36h"')
-    return timedelta(days=int(match[1] or 0), hours=int(match[2] or 0))
-
-
-def _instant(value: Value, zone: str, is_end: bool, dates: bool = True) -> datetime:
-    """Return a UTC instant; a date means its local midnight (the next one, for an end)."""
-    text = value.text()
-    if dates and DATE.fullmatch(text):
-        day = _date(value)
-        return local_midnight(day + timedelta(days=1) if is_end else day, zone)
-    try:
-        moment = datetime.fromisoformat(text) if DATETIME.fullmatch(text) else None
-    except ValueError:
-        moment = None
-    if moment is None:
-        like = 'a date like "2027-01-18" or ' if dates else ""
-        value.fail(f'cannot parse "{text}"; expected {like}a time like "2027-02-03T09:00"')
-    if moment.tzinfo is None:
-        return at_local(moment.date(), moment.time(), zone)
-    return moment.astimezone(UTC)
+    return _ints(value, "fairness", 0, 520).get("lookback_weeks", 26)

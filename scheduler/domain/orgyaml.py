@@ -8,6 +8,7 @@ so `orgfile` converts values itself and an error quotes what the user wrote.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -15,6 +16,11 @@ from typing import NoReturn
 import yaml
 
 NULL_TAG = "tag:yaml.org,2002:null"
+LONGEST_FILE = 5_000_000  # characters of an org file (thousands of people fit in a few MB)
+DEEPEST = 32  # nesting of lists and mappings (an org file needs 5)
+LONGEST_TEXT = 200  # characters of a name, site or email (the database keeps 200)
+# C0 and C1 controls (tabs and newlines included) and the bidirectional overrides and isolates.
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class OrgFileError(Exception):
@@ -97,13 +103,22 @@ class Value:
             for i, node in enumerate(self.node.value)
         ]
 
-    def text(self) -> str:
-        """Return the scalar as written, without surrounding blanks."""
+    def text(self, longest: int = LONGEST_TEXT) -> str:
+        """Return the scalar as written, without surrounding blanks.
+
+        Fails on more than `longest` characters and on control or bidirectional-override
+        characters, which could rewrite a terminal, a feed line or a page (docs/org-file.md#limits).
+        """
         if not isinstance(self.node, yaml.ScalarNode):
             self.fail(f"expected a single value, got {kind_of(self.node)}")
         if self.is_null or not self.node.value.strip():
             self.fail("has no value")
-        return self.node.value.strip()
+        text = self.node.value.strip()
+        if len(text) > longest:
+            self.fail(f"is {len(text)} characters long; at most {longest} are allowed")
+        if unsafe := UNSAFE.search(text):
+            self.fail(f"contains the control character U+{ord(unsafe[0]):04X}; remove it")
+        return text
 
 
 def kind_of(node: yaml.Node) -> str:
@@ -122,7 +137,13 @@ def hint(word: str, choices: Iterable[str]) -> str:
 
 
 def compose(text: str, filename: str) -> Value:
-    """Compose the document's node tree; a syntax error becomes an `OrgFileError`."""
+    """Compose the document's node tree; a syntax error becomes an `OrgFileError`.
+
+    Files over LONGEST_FILE characters or nested deeper than DEEPEST fail before composing.
+    """
+    if len(text) > LONGEST_FILE:
+        raise OrgFileError(filename, "", None, f"the file is over {LONGEST_FILE:,} characters")
+    _check_depth(text, filename)
     try:
         node = yaml.compose(text, Loader=_TextLoader)
     except yaml.MarkedYAMLError as err:
@@ -136,6 +157,23 @@ def compose(text: str, filename: str) -> Value:
     if node is None:
         raise OrgFileError(filename, "", None, "the file is empty")
     return Value(node, filename, "", node.start_mark.line + 1)
+
+
+def _check_depth(text: str, filename: str) -> None:
+    """Fail on lists and mappings nested deeper than DEEPEST (composing would recurse)."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_TextLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > DEEPEST:
+                    line = event.start_mark.line + 1
+                    message = f"lists and mappings are nested more than {DEEPEST} deep"
+                    raise OrgFileError(filename, "", line, message)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # composing reports the syntax error with its place
 
 
 @dataclass

@@ -10,6 +10,16 @@ from scheduler.domain.fairness import FairnessReport
 from scheduler.domain.model import Assignment, Org, Plan
 
 PLAN_COLUMNS = ["team", "role", "start", "end", "person"]
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """Return user text safe for a spreadsheet cell: a leading formula character is quoted.
+
+    Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or CR as a formula
+    (CSV injection); a leading apostrophe makes it plain text.
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def local_iso(org: Org, assignment: Assignment, which: str) -> str:
@@ -38,7 +48,7 @@ def fairness_frame(org: Org, report: FairnessReport) -> pd.DataFrame:
     rows = [
         {
             "person": row.person,
-            "name": org.person(row.person).name,
+            "name": inert(org.person(row.person).name),
             "points": row.load,
             "history_points": row.history_points,
             "planned_points": row.planned_points,
