@@ -35,16 +35,6 @@ class World:
     team_feed: str = ""
 
 
-class Clock:
-    """A clock tests can move: the app reads it through config CLOCK."""
-
-    def __init__(self, now: datetime = NOW):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def seed(sessions, weeks: int = 3) -> World:
     """Import the one-team sample org, plan and publish, add users and tokens."""
     with sessions.begin() as session:
@@ -73,21 +63,6 @@ def seed(sessions, weeks: int = 3) -> World:
             )
         world.team_feed = accounts.issue_token(session, "feed", team_id=team.id, now=NOW)
     return world
-
-
-def make_app(engine, clock: Clock):
-    """Build the web app on the test database, with the clock frozen."""
-    from web import create_app
-
-    return create_app(
-        {
-            "TESTING": True,
-            "ENGINE": engine,
-            "MIGRATE": False,
-            "SECRET_KEY": "test",
-            "CLOCK": clock,
-        }
-    )
 
 
 def shifts(session, plan_id: int) -> list[AssignmentRow]:

@@ -76,16 +76,6 @@ def password_hash() -> str:
     return accounts.hash_password(PASSWORD)
 
 
-class Clock:
-    """A clock the tests can move; the app reads it through config CLOCK."""
-
-    def __init__(self, now: datetime = NOW):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def shift_of(sessions, team: str, week: int, world: World) -> AssignmentRow:
     """Return the published primary shift of a team in week 0 or 1 of the plan."""
     with sessions() as session:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from support.api_support import NOW, Clock, World, make_app, seed, shifts
+from support.api_support import NOW, World, seed, shifts
 
 from scheduler.services import accounts
 from scheduler.store import AssignmentRow, AuditRow, TimeOffRow
@@ -15,11 +15,6 @@ from scheduler.store import AssignmentRow, AuditRow, TimeOffRow
 @pytest.fixture
 def world(sessions) -> World:
     return seed(sessions)
-
-
-@pytest.fixture
-def client(engine, world):
-    return make_app(engine, Clock()).test_client()
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from support.app import make_app
 from support.builders import FAST
+from support.clock import Clock
 from support.dbsample import TEAM_FILE
 
 from scheduler.domain.orgfile import load_org
@@ -112,20 +114,9 @@ def live(engine, sessions, tmp_path) -> Iterator[Scene]:
     """Serve the app on 127.0.0.1:<free port> in a thread, on the test database."""
     from werkzeug.serving import make_server
 
-    from web import create_app
-
     scene = _set_the_scene(sessions)
-    app = create_app(
-        {
-            "ENGINE": engine,
-            "MIGRATE": False,
-            "SECRET_KEY": "browser-test",
-            "CLOCK": lambda: NOW,
-            "SOLVE_SECONDS": 10,
-            "SOLVE_WORKERS": 1,
-            "JOBS_DIR": str(tmp_path / "jobs"),
-        }
-    )
+    # Not TESTING: errors go through the app's own error pages, as on a real server.
+    app = make_app(engine, Clock(NOW), tmp_path / "jobs", TESTING=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

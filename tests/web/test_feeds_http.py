@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
-from support.api_support import NOW, Clock, World, make_app, seed, shifts
+from support.api_support import NOW, World, seed, shifts
 from support.builders import FAST
 
 from scheduler.services import accounts, feedstore, planning, swaps
@@ -19,16 +19,6 @@ from scheduler.store import EventRevisionRow, PersonRow, TeamRow
 @pytest.fixture
 def world(sessions) -> World:
     return seed(sessions)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def client(engine, world, clock):
-    return make_app(engine, clock).test_client()
 
 
 def url(token: str) -> str:
