@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
-import shutil
-import subprocess
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
+from support.icaljs import ical_js_events
 
 from scheduler.domain.feeds import (
     EventRevision,
@@ -23,7 +20,6 @@ from scheduler.domain.feeds import (
 )
 from scheduler.domain.model import Assignment, Org, Person, Plan, Rotation, Shift, Team, Trainee
 
-JS_DIR = Path(__file__).resolve().parents[1] / "js"
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 RUNBOOK = "https://wiki.acme.example/search/runbook"
 WEEK = timedelta(days=7)
@@ -324,23 +320,6 @@ def test_write_feeds_refuses_a_file_name_clash(tmp_path):
     with pytest.raises(ValueError, match="team-ic.ics"):
         write_feeds(org, Plan(make_assignments()), tmp_path, NOW)
     assert list(tmp_path.iterdir()) == []
-
-
-def ical_js_events(path: Path) -> list[dict]:
-    """Parse an .ics file with Mozilla's ical.js through the Node harness."""
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed: cannot cross-check feeds with ical.js")
-    if not (JS_DIR / "node_modules" / "ical.js").is_dir():
-        pytest.skip("tests/js/node_modules is missing: run `npm ci --prefix tests/js` first")
-    result = subprocess.run(
-        ["node", str(JS_DIR / "parse_ical.js"), str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
 
 
 @pytest.mark.parametrize("nasty", [None, *NASTY])

@@ -11,6 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 from support.api_support import NOW, World, seed, shifts
 from support.builders import FAST
+from support.icaljs import ical_js_events
 
 from scheduler.services import accounts, feedstore, planning, swaps
 from scheduler.store import EventRevisionRow, PersonRow, TeamRow
@@ -247,8 +248,6 @@ def test_concurrent_renders_agree_and_do_not_crash(world, sessions):
 
 
 def test_a_served_feed_reads_the_same_in_ical_js(client, world, tmp_path):
-    from test_feeds import ical_js_events
-
     body = client.get(url(world.team_feed)).get_data()
     path = tmp_path / "team.ics"
     path.write_bytes(body)
