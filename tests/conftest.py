@@ -1,4 +1,7 @@
-"""Shared fixtures: small orgs built from the model, fast solver options, Hypothesis profiles."""
+"""Shared fixtures: small orgs, fast solver options, Hypothesis profiles, the test database.
+
+A test that asks for `world` gets the `scenario` that its module or folder names, stored.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, settings
 from support.builders import FAST, build_small_team_org
+from support.world import World, build_world
 
 from scheduler.domain.model import Org
 from scheduler.solve.phases import SolveOptions
@@ -82,6 +86,12 @@ def sessions(engine):
     from scheduler.store import session_factory
 
     return session_factory(engine)
+
+
+@pytest.fixture
+def world(sessions, scenario) -> World:
+    """Store the `scenario` fixture's org, published plan and accounts; return their ids."""
+    return build_world(sessions, scenario)
 
 
 def pytest_configure(config) -> None:

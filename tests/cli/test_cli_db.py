@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
-from support.dbsample import TEAM_FILE, TEAM_TEXT, cli_url, counts
+from support.builders import TEAM_FILE, TEAM_TEXT
+from support.dbsample import cli_url, counts
 
 from scheduler import store
 from scheduler.cli import main

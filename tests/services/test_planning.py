@@ -6,14 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from support.builders import FAST
-from support.dbsample import NOW, START, imported, pg_schema, team_org
+from support.builders import FAST, team_org
+from support.dbsample import pg_schema
+from support.world import SAMPLE, START, imported
 
 from scheduler import store
 from scheduler.domain import rules
 from scheduler.services import planning
 from scheduler.services.planning import PlanError
 
+NOW = SAMPLE.now
 WEEKS = 3
 
 

@@ -1,22 +1,23 @@
-"""Fixtures of the web tests: the web org, the app on the test database, a client."""
+"""Fixtures of the web tests: the web org by default, the app on the test database, a client."""
 
 from __future__ import annotations
 
 import pytest
 from support.app import make_app
 from support.clock import Clock
-from support.web_support import NOW, World, build_world
+from support.world import PAGES, Scenario
 
 
 @pytest.fixture
-def world(sessions) -> World:
-    return build_world(sessions)
+def scenario() -> Scenario:
+    """Store the web org; a module may name another (the API, feed and browser modules do)."""
+    return PAGES
 
 
 @pytest.fixture
-def clock() -> Clock:
-    """Stop the app's clock on the Tuesday of the plan's first week; tests move it."""
-    return Clock(NOW)
+def clock(scenario) -> Clock:
+    """Stop the app's clock at the scenario's time; tests move it."""
+    return Clock(scenario.now)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks as base_checks
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
-from support.api_support import World, seed
+from support.world import API, Scenario
 
 from web.api_schema import PATHS
 
@@ -31,8 +31,8 @@ MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
 @pytest.fixture
-def world(sessions) -> World:
-    return seed(sessions)
+def scenario() -> Scenario:
+    return API
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ import stat
 
 import pytest
 from support.app import make_app
-from support.web_support import CSRF, PASSWORD, give_csrf, login, post
+from support.web_support import CSRF, give_csrf, login, post
+from support.world import PASSWORD
 
 from web import create_app
 
