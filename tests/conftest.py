@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, settings
 from support.builders import FAST, build_small_team_org
+from support.database import worker_schema
 from support.world import World, build_world
 
 from scheduler.domain.model import Org
@@ -65,10 +66,8 @@ def engine(db_url):
 
     from scheduler.store import make_engine, migrate
 
-    schema = None
-    if not db_url.startswith("sqlite"):
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        schema = f"rota_test_{worker}"
+    schema = worker_schema(db_url)
+    if schema is not None:
         admin = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

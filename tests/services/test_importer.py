@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 from support.builders import DATA, team_org
-from support.dbsample import counts
+from support.database import counts
 from support.world import SAMPLE, imported
 
 from scheduler import store
