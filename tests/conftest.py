@@ -1,4 +1,7 @@
-"""Shared fixtures: small orgs built from the model, fast solver options, Hypothesis profiles."""
+"""Shared fixtures: small orgs, fast solver options, Hypothesis profiles, the test database.
+
+A test that asks for `world` gets the `scenario` that its module or folder names, stored.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, settings
 from support.builders import FAST, build_small_team_org
+from support.database import worker_schema
+from support.world import World, build_world
 
 from scheduler.domain.model import Org
 from scheduler.solve import SolveOptions
@@ -61,10 +66,8 @@ def engine(db_url):
 
     from scheduler.store import make_engine, migrate
 
-    schema = None
-    if not db_url.startswith("sqlite"):
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        schema = f"rota_test_{worker}"
+    schema = worker_schema(db_url)
+    if schema is not None:
         admin = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
@@ -82,6 +85,12 @@ def sessions(engine):
     from scheduler.store import session_factory
 
     return session_factory(engine)
+
+
+@pytest.fixture
+def world(sessions, scenario) -> World:
+    """Store the `scenario` fixture's org, published plan and accounts; return their ids."""
+    return build_world(sessions, scenario)
 
 
 def pytest_configure(config) -> None:

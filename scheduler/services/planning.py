@@ -194,10 +194,17 @@ def store_draft(
 
 
 def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRow:
-    """Make a draft the live plan; the plan it replaces (same org and start) is superseded."""
-    row = session.get(PlanRow, plan_id, with_for_update=True)
-    if row is None:
+    """Make a draft the live plan; the plan it replaces (same org and start) is superseded.
+
+    Publishes of one org take turns (a lock on the org's row), so two drafts of one quarter
+    published at once leave exactly one live. Raises PlanError (nothing changed) for a missing
+    plan or one that is not a draft.
+    """
+    found = session.get(PlanRow, plan_id)
+    if found is None:
         raise PlanError(f"there is no plan #{plan_id}")
+    session.get(OrgRow, found.org_id, with_for_update=True)  # publishes of an org take turns
+    row = session.get(PlanRow, plan_id, with_for_update=True, populate_existing=True)
     if row.state != DRAFT:
         raise PlanError(f"plan #{plan_id} is {row.state}, not a draft; only a draft is published")
     live = session.scalars(

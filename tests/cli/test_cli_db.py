@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
-from support.dbsample import TEAM_FILE, TEAM_TEXT, cli_url, counts
+from support.builders import TEAM_FILE, TEAM_TEXT
+from support.database import cli_url, counts
 
 from scheduler import store
 from scheduler.cli import main
@@ -37,41 +38,36 @@ def rota(engine, db_url, monkeypatch):
     return run
 
 
-@pytest.fixture
-def sessions_(engine):
-    return store.session_factory(engine)
-
-
 def write(tmp_path: Path, text: str, name: str = "org.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def test_import_then_reimport_changes_nothing(rota, sessions_):
+def test_import_then_reimport_changes_nothing(rota, sessions):
     first = rota("import", TEAM_FILE)
     assert first.exit_code == 0, first.output
     assert "added person ada (Ada Lovelace)" in first.stdout
-    before = counts(sessions_)
+    before = counts(sessions)
     again = rota("import", TEAM_FILE)
     assert again.exit_code == 0
     assert again.stdout.strip() == "Acme Checkout: nothing changed"
-    assert counts(sessions_) == before
+    assert counts(sessions) == before
 
 
 def test_a_broken_file_exits_2_with_the_orgfile_message_and_changes_nothing(
-    rota, sessions_, tmp_path
+    rota, sessions, tmp_path
 ):
     assert rota("import", TEAM_FILE).exit_code == 0
-    before = counts(sessions_)
+    before = counts(sessions)
     broken = write(tmp_path, TEAM_TEXT.replace("fte: 0.8", "fte: lots"), "broken.yaml")
     result = rota("import", broken)
     assert result.exit_code == 2
     assert "broken.yaml" in result.stderr and "line " in result.stderr and "fte" in result.stderr
-    assert counts(sessions_) == before
+    assert counts(sessions) == before
 
 
-def test_a_second_team_naming_a_stranger_imports_nothing(rota, sessions_, tmp_path):
+def test_a_second_team_naming_a_stranger_imports_nothing(rota, sessions, tmp_path):
     second = (
         "  - id: pay\n    name: Pay\n    members: [ada, zed]\n"
         "    rotation: {shift: weekly, handoff: mon 09:00, roles: [primary]}\n"
@@ -80,7 +76,7 @@ def test_a_second_team_naming_a_stranger_imports_nothing(rota, sessions_, tmp_pa
     result = rota("import", path)
     assert result.exit_code == 2
     assert "zed" in result.stderr
-    assert set(counts(sessions_).values()) == {0}
+    assert set(counts(sessions).values()) == {0}
 
 
 def test_a_changed_file_is_reported(rota, tmp_path):
@@ -91,7 +87,7 @@ def test_a_changed_file_is_reported(rota, tmp_path):
     assert "updated person grace: name" in result.stdout
 
 
-def test_plan_db_stores_a_draft_and_publish_makes_it_live(rota, sessions_):
+def test_plan_db_stores_a_draft_and_publish_makes_it_live(rota, sessions):
     assert rota("import", TEAM_FILE).exit_code == 0
     result = rota("plan", "--db", "--start", "2027-01-04", "--weeks", "2", *FAST)
     assert result.exit_code == 0, result.output
@@ -108,7 +104,7 @@ def test_plan_db_stores_a_draft_and_publish_makes_it_live(rota, sessions_):
     assert f"published plan #{payload['plan_id']} (version 2)" in published.stdout
     first_id = payload["plan_id"] - 1
     assert rota("publish", str(first_id)).exit_code == 0
-    with sessions_() as session:
+    with sessions() as session:
         states = {p.id: p.state for p in session.scalars(select(store.PlanRow))}
     assert states == {first_id: "published", payload["plan_id"]: "superseded"}
 
@@ -127,7 +123,7 @@ def test_plan_db_defaults_to_the_monday_after_the_latest_plan(rota):
     assert "2 weeks from 2027-01-18" in result.stdout
 
 
-def test_plan_db_without_a_plan_exits_1_with_the_explanation(rota, tmp_path, sessions_):
+def test_plan_db_without_a_plan_exits_1_with_the_explanation(rota, tmp_path, sessions):
     small = TEAM_TEXT.replace(
         "members: [ada, barbara, dennis, edsger, frances, grace, ken, radia]",
         "members: [ada, barbara]",
@@ -136,7 +132,7 @@ def test_plan_db_without_a_plan_exits_1_with_the_explanation(rota, tmp_path, ses
     result = rota("plan", "--db", "--start", "2027-01-04", "--weeks", "2", *FAST)
     assert result.exit_code == 1
     assert "roster" in result.stderr
-    with sessions_() as session:
+    with sessions() as session:
         assert session.scalars(select(store.PlanRow)).all() == []
 
 
@@ -149,7 +145,7 @@ def test_plan_db_needs_an_org(rota):
     assert neither.exit_code == 2 and "ORGFILE" in neither.stderr
 
 
-def test_users_add_prints_a_generated_password_once(rota, sessions_):
+def test_users_add_prints_a_generated_password_once(rota, sessions):
     assert rota("import", TEAM_FILE).exit_code == 0
     result = rota("users", "add", "ada", "--person", "ada")
     assert result.exit_code == 0, result.output
@@ -165,7 +161,7 @@ def test_users_add_prints_a_generated_password_once(rota, sessions_):
     )
     assert piped.exit_code == 0 and "password:" not in piped.stdout
     assert rota("users", "add", "root", "--admin").exit_code == 0
-    with sessions_() as session:
+    with sessions() as session:
         assert accounts.authenticate(session, "ada", password).person.key == "ada"
         assert accounts.authenticate(session, "lead", "a-long-password") is not None
         hashes = session.scalars(select(store.UserRow.password_hash)).all()
@@ -181,13 +177,13 @@ def test_users_add_prints_a_generated_password_once(rota, sessions_):
     reset = rota("users", "passwd", "ada")
     new = re.search(r"password: (\S+)", reset.stdout).group(1)
     assert reset.exit_code == 0 and new != password
-    with sessions_() as session:
+    with sessions() as session:
         assert accounts.authenticate(session, "ada", password) is None
         assert accounts.authenticate(session, "ada", new) is not None
     assert rota("users", "passwd", "nobody").exit_code == 2
 
 
-def test_feeds_prints_urls_only_for_new_tokens(rota, sessions_):
+def test_feeds_prints_urls_only_for_new_tokens(rota, sessions):
     assert rota("import", TEAM_FILE).exit_code == 0
     first = rota("feeds", "--base-url", "https://rota.example/")
     assert first.exit_code == 0, first.output
@@ -195,7 +191,7 @@ def test_feeds_prints_urls_only_for_new_tokens(rota, sessions_):
     assert all(lines) and len(lines) == 9  # eight people and the team
     assert {m.group(1) for m in lines} == {"person", "team"}
     assert all(m.group(3).startswith("https://rota.example/feeds/") for m in lines)
-    with sessions_() as session:
+    with sessions() as session:
         for m in lines:
             token = accounts.lookup_token(session, "feed", m.group(4))
             assert token is not None and (token.person_id or token.team_id)
@@ -208,7 +204,7 @@ def test_feeds_prints_urls_only_for_new_tokens(rota, sessions_):
     (match,) = [URL.match(line) for line in one.stdout.splitlines()]
     assert match.group(2) == "ada" and match.group(3).startswith("http://127.0.0.1:8000/feeds/")
     old_ada = next(m.group(4) for m in lines if m.group(2) == "ada")
-    with sessions_() as session:
+    with sessions() as session:
         assert accounts.lookup_token(session, "feed", old_ada) is None
         assert accounts.lookup_token(session, "feed", match.group(4)) is not None
 
@@ -216,7 +212,7 @@ def test_feeds_prints_urls_only_for_new_tokens(rota, sessions_):
     assert rota("feeds", "--team", "nope").exit_code == 2
 
 
-def test_demo_sets_everything_up_and_is_safe_to_run_again(rota, tmp_path, sessions_):
+def test_demo_sets_everything_up_and_is_safe_to_run_again(rota, tmp_path, sessions):
     out = tmp_path / "out"
     args = ("demo", TEAM_FILE, "--weeks", "2", "--out", out, "--no-serve", *FAST)
     first = rota(*args)
@@ -237,7 +233,7 @@ def test_demo_sets_everything_up_and_is_safe_to_run_again(rota, tmp_path, sessio
     }
     assert (out / "plan.csv").exists() and (out / "fairness.csv").exists()
     assert len(list((out / "feeds").glob("*.ics"))) == 9
-    with sessions_() as session:
+    with sessions() as session:
         assert accounts.authenticate(session, "admin", logins["admin"]).is_admin
         manager = accounts.authenticate(session, "manager", logins["manager"])
         assert [m.team_id for m in manager.managed]
@@ -250,7 +246,7 @@ def test_demo_sets_everything_up_and_is_safe_to_run_again(rota, tmp_path, sessio
     assert f"keeping published plan #{plans[0].id}" in second.stdout
     assert "rota users passwd admin" in second.stdout
     assert logins["admin"] not in second.stdout
-    with sessions_() as session:
+    with sessions() as session:
         assert len(session.scalars(select(store.PlanRow)).all()) == 1
 
 
@@ -310,7 +306,7 @@ def test_a_database_that_cannot_be_opened_exits_2(tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_users_token_issues_an_api_token_that_resolves(rota, sessions_):
+def test_users_token_issues_an_api_token_that_resolves(rota, sessions):
     assert rota("users", "add", "robot").exit_code == 0
     first = rota("users", "token", "robot")
     assert first.exit_code == 0, first.output
@@ -318,7 +314,7 @@ def test_users_token_issues_an_api_token_that_resolves(rota, sessions_):
     second = rota("users", "token", "robot", "--revoke-old")
     assert second.exit_code == 0, second.output
     fresh = second.stdout.strip().splitlines()[-1]
-    with sessions_() as session:
+    with sessions() as session:
         assert accounts.lookup_token(session, "api", old) is None  # revoked by --revoke-old
         row = accounts.lookup_token(session, "api", fresh)
         assert session.get(store.UserRow, row.user_id).username == "robot"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from icalendar import Calendar
-from support.ical_js import ical_js_events
+from support.icaljs import ical_js_events
 
 from scheduler.domain.feeds import (
     EventRevision,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+from support.builders import DATA
 
 from scheduler.domain.model import (
     Assignment,
@@ -524,5 +525,5 @@ def test_parse_org_labels_errors_with_the_given_filename() -> None:
 
 @pytest.mark.parametrize("name", ["acme.yaml", "team.yaml"])
 def test_sample_data_loads(name: str) -> None:
-    org = load_org(Path(__file__).resolve().parents[2] / "data" / name)
+    org = load_org(DATA / name)
     assert org.teams and org.people

@@ -7,11 +7,13 @@ import hashlib
 
 import pytest
 from sqlalchemy import select
-from support.dbsample import NOW, imported
+from support.world import SAMPLE, imported
 
 from scheduler import store
 from scheduler.services import accounts
 from scheduler.services.accounts import AccountError
+
+NOW = SAMPLE.now
 
 
 def team_id(session, key: str = "checkout") -> int:

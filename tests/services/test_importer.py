@@ -7,13 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from support.dbsample import NOW, ROOT, counts, imported, team_org
+from support.builders import DATA, team_org
+from support.database import counts
+from support.world import SAMPLE, imported
 
 from scheduler import store
 from scheduler.domain.model import Leave, Person
 from scheduler.domain.orgfile import load_org
 from scheduler.services import importer
 from scheduler.services.importer import ImportError_, import_org
+
+NOW = SAMPLE.now
 
 
 def people_by_key(session, org_id: int) -> dict[str, store.PersonRow]:
@@ -195,7 +199,7 @@ def test_person_fields_cover_every_column_the_file_sets():
 
 
 def test_the_sample_org_round_trips_and_reimports_as_a_no_op(sessions):
-    org = load_org(ROOT / "data" / "acme.yaml")
+    org = load_org(DATA / "acme.yaml")
     org_id = imported(sessions, org)
     with sessions() as session:
         back = store.org_from_rows(session, session.get(store.OrgRow, org_id))

@@ -6,10 +6,17 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
-from support.web_support import NOW, build_world, shift_of
+from support.world import PAGES, Scenario, shift_of
 
 from scheduler.services import leave
 from scheduler.store import AuditRow, TimeOffRow
+
+NOW = PAGES.now
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    return PAGES
 
 
 def test_whole_days_follow_the_persons_zone_across_dst():
@@ -20,8 +27,7 @@ def test_whole_days_follow_the_persons_zone_across_dst():
         leave.whole_days(date(2027, 3, 2), date(2027, 3, 1), "UTC")
 
 
-def test_add_and_remove_leave_are_audited(sessions):
-    world = build_world(sessions)
+def test_add_and_remove_leave_are_audited(sessions, world):
     start, end = leave.whole_days(date(2027, 2, 1), date(2027, 2, 3), "UTC")
     with sessions.begin() as session:
         row = leave.add_leave(
@@ -45,14 +51,12 @@ def test_add_and_remove_leave_are_audited(sessions):
         (datetime(2027, 2, 1, tzinfo=UTC), datetime(2027, 2, 2, tzinfo=UTC), "holiday"),
     ],
 )
-def test_bad_leave_is_refused(sessions, start, end, kind):
-    world = build_world(sessions)
+def test_bad_leave_is_refused(sessions, world, start, end, kind):
     with sessions() as session, pytest.raises(leave.LeaveError):
         leave.add_leave(session, world.people["ana"], start, end, kind=kind, actor="t", now=NOW)
 
 
-def test_conflicts_are_the_published_shifts_the_leave_overlaps(sessions):
-    world = build_world(sessions)
+def test_conflicts_are_the_published_shifts_the_leave_overlaps(sessions, world):
     shift = shift_of(sessions, "ops", 1, world)
     holder, evening = shift.person_id, shift.start.replace(hour=23)
     with sessions() as session:

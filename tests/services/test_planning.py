@@ -6,14 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from support.builders import FAST
-from support.dbsample import NOW, START, imported, pg_schema, team_org
+from support.builders import FAST, team_org
+from support.database import worker_schema
+from support.world import SAMPLE, START, imported
 
 from scheduler import store
 from scheduler.domain import rules
 from scheduler.services import planning
 from scheduler.services.planning import PlanError
 
+NOW = SAMPLE.now
 WEEKS = 3
 
 
@@ -202,7 +204,7 @@ def test_a_restart_loses_nothing_that_was_committed(engine, db_url):
         before = planning.on_call(session, org_id, at)
     engine.dispose()  # the server stops: every connection closes
 
-    restarted = store.make_engine(db_url, schema=pg_schema())
+    restarted = store.make_engine(db_url, schema=worker_schema(db_url))
     try:
         store.migrate(restarted)  # what a starting server does; it must not lose data
         with store.session_factory(restarted)() as session:

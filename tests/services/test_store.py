@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from sqlalchemy import inspect, select
+from support.builders import DATA, TEAM_FILE
 
 from scheduler import store
 from scheduler.domain.orgfile import load_org
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_migrations_create_every_table_and_run_twice(engine):
@@ -33,13 +31,13 @@ def test_datetimes_come_back_aware_and_in_utc(sessions):
 
 
 def test_rotation_round_trips_through_json():
-    org = load_org(ROOT / "data" / "acme.yaml")
+    org = load_org(DATA / "acme.yaml")
     for team in org.teams:
         assert store.rotation_from_json(store.rotation_to_json(team.rotation)) == team.rotation
 
 
 def test_org_settings_keep_weights_and_holidays():
-    org = load_org(ROOT / "data" / "team.yaml")
+    org = load_org(TEAM_FILE)
     settings = store.org_settings(org)
     assert settings["weights"] == {"weekday": 2, "weekend": 3, "holiday": 4}
     assert [date.fromisoformat(d) for d in settings["extra_holidays"]] == list(org.extra_holidays)

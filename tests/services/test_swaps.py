@@ -6,28 +6,19 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from support.swap_fixtures import (
-    NOW,
-    START,
-    WEEKS,
-    add_leave,
-    build_world,
-    holders,
-    publish_plan,
-    shifts,
-    snapshot,
-    violations,
-    week,
-)
+from support.swap_fixtures import add_leave, holders, snapshot, violations, week
+from support.world import START, SWAPS, Scenario, publish_plan, shifts
 
 from scheduler.services import accounts, swaps
 from scheduler.services.swaps import SwapRefused
 from scheduler.store import AssignmentRow, AuditRow, SwapRow, TeamRow
 
+NOW, WEEKS = SWAPS.now, SWAPS.weeks
+
 
 @pytest.fixture
-def world(sessions):
-    return build_world(sessions)
+def scenario() -> Scenario:
+    return SWAPS
 
 
 def shift_in_week(session, world, week_index, team="ops", role="primary") -> AssignmentRow:
@@ -240,7 +231,7 @@ def test_a_problem_already_in_the_plan_does_not_block_other_swaps(sessions, worl
 
 def test_rest_across_the_next_published_plan_counts(sessions, world):
     with sessions.begin() as session:
-        next_plan = publish_plan(session, world.org_id, START + timedelta(weeks=WEEKS), WEEKS)
+        next_plan = publish_plan(session, world.org_id, START + timedelta(weeks=WEEKS), WEEKS, NOW)
     with sessions() as session:
         last = shift_in_week(session, world, WEEKS - 1)
         first_next = shifts(session, world, "ops", "primary", plan_id=next_plan)[0]

@@ -10,24 +10,19 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import func, select
-from support.swap_fixtures import (
-    NOW,
-    build_world,
-    holders,
-    one_person_per_shift_role,
-    shifts,
-    violations,
-    week,
-)
+from support.swap_fixtures import holders, one_person_per_shift_role, violations, week
+from support.world import SWAPS, Scenario, shifts
 
 from scheduler.services import swaps
 from scheduler.services.swaps import SwapRefused
 from scheduler.store import AssignmentRow, AuditRow, SwapRow
 
+NOW = SWAPS.now
+
 
 @pytest.fixture
-def world(sessions):
-    return build_world(sessions)
+def scenario() -> Scenario:
+    return SWAPS
 
 
 def race(sessions, attempts: list[tuple[int, int]]) -> list[tuple[str, int, str]]:

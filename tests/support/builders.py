@@ -1,15 +1,21 @@
-"""Builders of small orgs straight from the model dataclasses, shared by the test modules."""
+"""Builders of small orgs, from the model dataclasses or the sample org file, for every suite."""
 
 from __future__ import annotations
 
 from datetime import time, timedelta
+from pathlib import Path
 
 from scheduler.domain.model import Org, Person, Rotation, Team, Trainee
+from scheduler.domain.orgfile import parse_org
 from scheduler.solve import SolveOptions
 
 # One worker and a fixed seed keep solver tests reproducible; small problems solve in well
 # under a second, the limit only guards against a hang.
 FAST = SolveOptions(time_limit=10, num_workers=1, seed=1)
+DATA = Path(__file__).resolve().parents[2] / "data"
+TEAM_FILE = DATA / "team.yaml"
+TEAM_TEXT = TEAM_FILE.read_text(encoding="utf-8")
+EVIL = "<script>alert(1)</script>"
 
 
 def make_person(pid: str, timezone: str = "UTC", **fields) -> Person:
@@ -72,3 +78,47 @@ def build_small_team_org(
     team = make_team("ops", ids, timezone, **(team_fields or {}))
     base = {"name": "Test Org", "timezone": timezone, "people": persons, "teams": (team,)}
     return Org(**{**base, **org_fields})
+
+
+def team_org(*replacements: tuple[str, str], extra: str = "") -> Org:
+    """Parse data/team.yaml with each (old, new) text replaced once and `extra` appended."""
+    text = TEAM_TEXT
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return parse_org(text + extra, "team.yaml")
+
+
+def swap_org() -> Org:
+    """Build Ops (primary, secondary, a week's rest, trainee Tia) and DB (primary; Ana too)."""
+    ops = ("ana", "ben", "cat", "dan", "eve", "fay", "gus", "tia")
+    db = ("olga", "pia", "quinn", "ana")  # Ana is on both rotations
+    people = tuple(
+        make_person(p, trainee=Trainee(shadows=1, secondaries=1) if p == "tia" else None)
+        for p in dict.fromkeys(ops + db)
+    )
+    teams = (
+        make_team(
+            "ops", ops, roles=("primary", "secondary"), min_roster=4, min_rest=timedelta(days=7)
+        ),
+        make_team("db", db, name="DB", roles=("primary",), min_roster=2),
+    )
+    return Org(name="Swap Test Org", timezone="UTC", people=people, teams=teams)
+
+
+def web_org() -> Org:
+    """Build Ops (five, one named like a script tag) and DB (three), weekly primaries.
+
+    Names, a team name and a runbook link that are markup or script prove that pages escape them.
+    """
+    ops = ("ana", "ben", "cat", "dan", "evil")
+    db = ("olga", "pia", "quinn")
+    people = tuple(
+        make_person(p, name=EVIL if p == "evil" else p.title(), timezone="Europe/Berlin")
+        for p in ops + db
+    )
+    teams = (
+        make_team("ops", ops, name="Ops <i>core</i>", runbook="javascript:alert(2)"),
+        make_team("db", db, name="DB"),
+    )
+    return Org(name="Web Test Org", timezone="UTC", people=people, teams=teams)

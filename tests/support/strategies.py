@@ -37,6 +37,7 @@ class Case:
     weeks: int
 
     def problem(self) -> Problem:
+        """Make the problem of planning the org over the horizon."""
         return make_problem(self.org, self.start, self.weeks)
 
 

@@ -1,40 +1,32 @@
-"""Fixtures of the web tests (test modules load them with `pytest_plugins`)."""
+"""Fixtures of the web tests: the web org by default, the app on the test database, a client."""
 
 from __future__ import annotations
 
 import pytest
-from support.web_support import Clock, World, build_world
+from support.app import make_app
+from support.clock import Clock
+from support.world import PAGES, Scenario
 
 
 @pytest.fixture
-def world(sessions) -> World:
-    return build_world(sessions)
+def scenario() -> Scenario:
+    """Store the web org; a module may name another (the API, feed and browser modules do)."""
+    return PAGES
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock(scenario) -> Clock:
+    """Stop the app's clock at the scenario's time; tests move it."""
+    return Clock(scenario.now)
 
 
 @pytest.fixture
 def app(engine, world, clock, tmp_path):
-    """Build the web app on the test database, clock frozen, solver kept small."""
-    from web import create_app
-
-    return create_app(
-        {
-            "TESTING": True,
-            "ENGINE": engine,
-            "MIGRATE": False,
-            "SECRET_KEY": "test",
-            "CLOCK": clock,
-            "SOLVE_SECONDS": 10,
-            "SOLVE_WORKERS": 1,
-            "JOBS_DIR": str(tmp_path / "jobs"),
-        }
-    )
+    """Build the web app on the stored world, clock frozen, solver kept small."""
+    return make_app(engine, clock, tmp_path / "jobs")
 
 
 @pytest.fixture
 def client(app):
+    """Return a test client of the app, signed out."""
     return app.test_client()

@@ -6,27 +6,24 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from support.api_support import NOW, Clock, World, make_app, seed, shifts
+from support.world import API, Scenario, shifts
 
 from scheduler.services import accounts
 from scheduler.store import AssignmentRow, AuditRow, TimeOffRow
 
-
-@pytest.fixture
-def world(sessions) -> World:
-    return seed(sessions)
+NOW = API.now
 
 
 @pytest.fixture
-def client(engine, world):
-    return make_app(engine, Clock()).test_client()
+def scenario() -> Scenario:
+    return API
 
 
 @pytest.fixture
 def week(sessions, world) -> dict[str, AssignmentRow]:
     """The plan's shifts by holder (each person holds at most one in three weeks)."""
     with sessions() as session:
-        return {a.person.key: a for a in shifts(session, world.plan_id)}
+        return {a.person.key: a for a in shifts(session, world)}
 
 
 class Api:

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks as base_checks
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi import checks as openapi_checks
-from support.api_support import Clock, make_app, seed
+from support.world import API, Scenario
 
 from web.api_schema import PATHS
 
@@ -31,9 +31,12 @@ MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
 @pytest.fixture
-def fuzz_app(engine, sessions):
-    world = seed(sessions)
-    app = make_app(engine, Clock())
+def scenario() -> Scenario:
+    return API
+
+
+@pytest.fixture
+def fuzz_app(app, world):
     app.config["FUZZ_TOKEN"] = world.api["frances"]  # holds a future shift: swaps go deep
     return app
 

@@ -14,17 +14,14 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from support.builders import FAST
-from support.dbsample import TEAM_FILE
+from support.app import make_app
+from support.world import PASSWORD, SAMPLE, Scenario, shifts
 
-from scheduler.domain.orgfile import load_org
-from scheduler.services import accounts, importer, planning, swaps
-from scheduler.store import AssignmentRow
+from scheduler.services import accounts, swaps
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,10 +44,7 @@ pytestmark = [
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs Playwright for Python")
 
-NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)  # a month before the plan: every shift is ahead
-START = date(2027, 1, 4)
-WEEKS = 3
-PASSWORD = "browser-test-password"
+NOW = SAMPLE.now  # a month before the plan: every shift is ahead
 TIMEOUT_MS = 10_000
 
 
@@ -69,23 +63,14 @@ class Scene:
     teammate_id: int
 
 
-def _set_the_scene(sessions) -> Scene:
-    """Import data/team.yaml, plan and publish three weeks, add the two accounts.
+def _set_the_scene(sessions, world) -> Scene:
+    """Add the accounts of the two people the test follows: who gives a shift, who takes it.
 
     The shift is the first one that some teammate can take without breaking a rule (the
     rulebook's own suggestion), so the test never depends on which plan the solver found.
     """
     with sessions.begin() as session:
-        org_id = importer.import_org(session, load_org(TEAM_FILE), "test", NOW).org_id
-        made = planning.generate(session, org_id, START, WEEKS, FAST, "test", NOW)
-        assert made.plan is not None, made.explanation
-        planning.publish(session, made.plan.id, "test", NOW)
-        rows = session.scalars(
-            select(AssignmentRow)
-            .where(AssignmentRow.plan_id == made.plan.id)
-            .order_by(AssignmentRow.start, AssignmentRow.role)
-        ).all()
-        for row in rows:
+        for row in shifts(session, world):
             takers = swaps.suggest_takers(session, row.id)
             if takers:
                 break
@@ -108,24 +93,18 @@ def _set_the_scene(sessions) -> Scene:
 
 
 @pytest.fixture
-def live(engine, sessions, tmp_path) -> Iterator[Scene]:
+def scenario() -> Scenario:
+    return SAMPLE
+
+
+@pytest.fixture
+def live(engine, sessions, world, clock, tmp_path) -> Iterator[Scene]:
     """Serve the app on 127.0.0.1:<free port> in a thread, on the test database."""
     from werkzeug.serving import make_server
 
-    from web import create_app
-
-    scene = _set_the_scene(sessions)
-    app = create_app(
-        {
-            "ENGINE": engine,
-            "MIGRATE": False,
-            "SECRET_KEY": "browser-test",
-            "CLOCK": lambda: NOW,
-            "SOLVE_SECONDS": 10,
-            "SOLVE_WORKERS": 1,
-            "JOBS_DIR": str(tmp_path / "jobs"),
-        }
-    )
+    scene = _set_the_scene(sessions, world)
+    # Not TESTING: errors go through the app's own error pages, as on a real server.
+    app = make_app(engine, clock, tmp_path / "jobs", TESTING=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

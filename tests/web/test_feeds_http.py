@@ -9,27 +9,19 @@ from datetime import date, timedelta
 import pytest
 from icalendar import Calendar
 from sqlalchemy import select
-from support.api_support import NOW, Clock, World, make_app, seed, shifts
 from support.builders import FAST
-from support.ical_js import ical_js_events
+from support.icaljs import ical_js_events
+from support.world import API, Scenario, shifts
 
 from scheduler.services import accounts, feedstore, planning, swaps
 from scheduler.store import EventRevisionRow, PersonRow, TeamRow
 
-
-@pytest.fixture
-def world(sessions) -> World:
-    return seed(sessions)
+NOW = API.now
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def client(engine, world, clock):
-    return make_app(engine, clock).test_client()
+def scenario() -> Scenario:
+    return API
 
 
 def url(token: str) -> str:
@@ -63,9 +55,9 @@ def test_a_person_feed_is_served_with_calendar_headers(client, world):
 
 
 def test_a_team_feed_holds_every_role_of_every_shift(client, world, sessions):
-    body = client.get(url(world.team_feed)).get_data()
+    body = client.get(url(world.team_feeds["checkout"])).get_data()
     with sessions() as session:
-        planned = shifts(session, world.plan_id)
+        planned = shifts(session, world)
     assert len(events(body)) == len(planned) == 6
 
 
@@ -100,8 +92,8 @@ def test_a_stale_etag_gets_the_whole_feed(client, world):
 
 
 def test_head_sends_the_headers_without_a_body(client, world):
-    full = client.get(url(world.team_feed))
-    head = client.head(url(world.team_feed))
+    full = client.get(url(world.team_feeds["checkout"]))
+    head = client.head(url(world.team_feeds["checkout"]))
     assert head.status_code == 200
     assert head.get_data() == b""
     assert head.headers["ETag"] == full.headers["ETag"]
@@ -128,10 +120,10 @@ def test_an_api_token_does_not_open_a_feed(client, world):
 
 
 def test_a_swap_raises_sequence_and_changes_both_feeds(client, world, sessions, clock):
-    team_before = client.get(url(world.team_feed))
+    team_before = client.get(url(world.team_feeds["checkout"]))
     frances_before = client.get(url(world.person_feeds["frances"]))
     with sessions.begin() as session:
-        week2 = next(a for a in shifts(session, world.plan_id) if a.person.key == "frances")
+        week2 = next(a for a in shifts(session, world) if a.person.key == "frances")
         uid_team = f"checkout-{week2.start:%Y%m%dT%H%MZ}-primary.team-checkout@rota"
         offer = swaps.offer(
             session, week2.id, world.people["frances"], world.people["grace"], clock.now
@@ -141,7 +133,7 @@ def test_a_swap_raises_sequence_and_changes_both_feeds(client, world, sessions, 
         swaps.accept(session, offer.id, world.people["grace"], clock.now)
     clock.now = NOW + timedelta(hours=2)
 
-    team_after = client.get(url(world.team_feed))
+    team_after = client.get(url(world.team_feeds["checkout"]))
     assert team_after.headers["ETag"] != team_before.headers["ETag"]
     before, after = events(team_before.get_data()), events(team_after.get_data())
     assert set(before) == set(after)  # a swap changes the person, not the UID
@@ -161,7 +153,9 @@ def test_a_swap_raises_sequence_and_changes_both_feeds(client, world, sessions, 
 
     # Nothing changes after that: the new bytes are stable too.
     clock.now = NOW + timedelta(days=1)
-    assert client.get(url(world.team_feed)).headers["ETag"] == team_after.headers["ETag"]
+    assert (
+        client.get(url(world.team_feeds["checkout"])).headers["ETag"] == team_after.headers["ETag"]
+    )
 
 
 def test_a_changed_person_on_the_shift_raises_sequence_in_the_holders_feed(client, world, sessions):
@@ -179,9 +173,13 @@ def test_names_cannot_inject_lines_or_properties(client, world, sessions):
     hostile = "Eve\r\nATTENDEE:mailto:evil@example.com\nX-EVIL;VALUE=TEXT:1; STATUS:CANCELLED"
     with sessions.begin() as session:
         session.scalars(select(PersonRow).where(PersonRow.key == "ken")).one().name = hostile
-        session.get(TeamRow, world.team_id).name = hostile
-        session.get(TeamRow, world.team_id).runbook = "https://x\r\nSTATUS:CANCELLED"
-    for token in (world.team_feed, world.person_feeds["ada"], world.person_feeds["ken"]):
+        session.get(TeamRow, world.teams["checkout"]).name = hostile
+        session.get(TeamRow, world.teams["checkout"]).runbook = "https://x\r\nSTATUS:CANCELLED"
+    for token in (
+        world.team_feeds["checkout"],
+        world.person_feeds["ada"],
+        world.person_feeds["ken"],
+    ):
         body = client.get(url(token)).get_data()
         unfolded = body.replace(b"\r\n ", b"")
         names = {line.split(b":")[0].split(b";")[0] for line in unfolded.split(b"\r\n") if line}
@@ -202,25 +200,25 @@ def test_drafts_are_not_served(client, world, sessions):
     with sessions.begin() as session:
         draft = planning.generate(session, world.org_id, date(2027, 1, 25), 2, FAST, "t", NOW)
         assert draft.plan is not None and draft.plan.state == "draft"
-    found = events(client.get(url(world.team_feed)).get_data())
+    found = events(client.get(url(world.team_feeds["checkout"])).get_data())
     assert len(found) == 6 and not any("20270125" in uid for uid in found)
 
 
 def test_shifts_older_than_the_lookback_drop_out(client, world, clock):
     # The three weeks end on 2027-01-25; thirty days later only the last week is left.
     clock.now = NOW + timedelta(days=45)
-    found = events(client.get(url(world.team_feed)).get_data())
+    found = events(client.get(url(world.team_feeds["checkout"])).get_data())
     assert len(found) == 2 and all("20270118" in uid for uid in found)
     clock.now = NOW + timedelta(days=60)
-    assert events(client.get(url(world.team_feed)).get_data()) == {}
+    assert events(client.get(url(world.team_feeds["checkout"])).get_data()) == {}
 
 
 def test_a_person_or_team_that_left_has_no_feed(client, world, sessions):
     with sessions.begin() as session:
         session.get(PersonRow, world.people["ada"]).active = False
-        session.get(TeamRow, world.team_id).active = False
+        session.get(TeamRow, world.teams["checkout"]).active = False
     assert client.get(url(world.person_feeds["ada"])).status_code == 404
-    assert client.get(url(world.team_feed)).status_code == 404
+    assert client.get(url(world.team_feeds["checkout"])).status_code == 404
     # Barbara's shifts are all on the inactive team: her feed is there, and empty.
     assert events(client.get(url(world.person_feeds["barbara"])).get_data()) == {}
 
@@ -232,7 +230,7 @@ def test_concurrent_renders_agree_and_do_not_crash(world, sessions):
         def render():
             try:
                 with sessions.begin() as session:
-                    results.append(feedstore.team_feed_bytes(session, world.team_id, now))
+                    results.append(feedstore.team_feed_bytes(session, world.teams["checkout"], now))
             except Exception as exc:  # noqa: BLE001 - collected and asserted below
                 errors.append(exc)
 
@@ -258,7 +256,7 @@ def test_concurrent_renders_agree_and_do_not_crash(world, sessions):
 
 
 def test_a_served_feed_reads_the_same_in_ical_js(client, world, tmp_path):
-    body = client.get(url(world.team_feed)).get_data()
+    body = client.get(url(world.team_feeds["checkout"])).get_data()
     path = tmp_path / "team.ics"
     path.write_bytes(body)
     parsed = {e["uid"]: (e["start"], e["end"]) for e in ical_js_events(path)}

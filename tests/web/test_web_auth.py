@@ -5,7 +5,9 @@ from __future__ import annotations
 import stat
 
 import pytest
-from support.web_support import CSRF, PASSWORD, give_csrf, login, post
+from support.app import make_app
+from support.web_support import CSRF, give_csrf, login, post
+from support.world import PASSWORD
 
 from web import create_app
 
@@ -99,11 +101,9 @@ def test_session_cookie_flags(client):
     assert "Secure" not in cookie  # plain http in development unless asked
 
 
-def test_secure_cookies_when_configured(engine, world, clock, monkeypatch):
+def test_secure_cookies_when_configured(engine, world, clock, tmp_path, monkeypatch):
     monkeypatch.setenv("ROTA_SECURE_COOKIES", "1")
-    secure = create_app(
-        {"TESTING": True, "ENGINE": engine, "MIGRATE": False, "SECRET_KEY": "k", "CLOCK": clock}
-    )
+    secure = make_app(engine, clock, tmp_path / "jobs")
     client = secure.test_client()
     token = give_csrf(client)
     response = client.post(
@@ -138,16 +138,9 @@ def test_proxy_header_is_ignored_unless_trusted(client):
     assert response.status_code == 302
 
 
-def test_trusted_proxy_header_signs_in(engine, world, clock):
-    proxied = create_app(
-        {
-            "TESTING": True,
-            "ENGINE": engine,
-            "MIGRATE": False,
-            "SECRET_KEY": "k",
-            "CLOCK": clock,
-            "TRUST_PROXY_HEADER": "X-Forwarded-User",
-        }
+def test_trusted_proxy_header_signs_in(engine, world, clock, tmp_path):
+    proxied = make_app(
+        engine, clock, tmp_path / "jobs", TRUST_PROXY_HEADER="X-Forwarded-User"
     ).test_client()
     assert proxied.get("/", headers={"X-Forwarded-User": "ana"}).status_code == 200
     assert proxied.get("/", headers={"X-Forwarded-User": "mallory"}).status_code == 302

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from support.web_support import key_of, login, post, shift_of
+from support.web_support import login, post
+from support.world import shift_of
 
 FEED_URL = re.compile(r'value="(http://localhost/feeds/([A-Za-z0-9_-]+)\.ics)"')
 
@@ -56,7 +57,7 @@ def test_team_links_are_per_user(app, world):
 
 def test_a_swap_through_the_web_changes_both_feeds(app, world, sessions):
     shift = shift_of(sessions, "ops", 1, world)
-    giver_key = key_of(world, shift.person_id)
+    giver_key = world.key_of(shift.person_id)
     taker_key = next(k for k in ("ana", "ben", "cat", "dan") if k != giver_key)
     giver, taker = app.test_client(), app.test_client()
     login(giver, giver_key)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from support.web_support import key_of, login, post, shift_of
+from support.web_support import login, post
+from support.world import shift_of
 
 from scheduler.store import AuditRow, TimeOffRow
 
@@ -30,7 +31,7 @@ def test_an_engineer_enters_their_own_leave(client, world, sessions):
 
 def test_leave_over_a_published_shift_is_flagged_with_a_swap_link(client, world, sessions):
     shift = shift_of(sessions, "ops", 1, world)
-    key = key_of(world, shift.person_id)
+    key = world.key_of(shift.person_id)
     login(client, key)
     response = post(
         client,

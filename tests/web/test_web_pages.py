@@ -6,10 +6,14 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
-from support.web_support import EVIL, NOW, login, post, shift_of
+from support.builders import EVIL
+from support.web_support import login, post
+from support.world import PAGES, shift_of
 
 from scheduler.services import leave, planning, swaps
 from scheduler.store import PersonRow
+
+NOW = PAGES.now
 
 
 def _name(sessions, person_id: int) -> str:

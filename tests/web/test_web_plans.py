@@ -6,11 +6,14 @@ import time
 from datetime import date
 
 from sqlalchemy import select
-from support.web_support import NOW, START, login, post
+from support.web_support import login, post
+from support.world import PAGES, START
 
 from scheduler.services import leave
 from scheduler.store import PlanRow
 from web.jobs import Job, Jobs
+
+NOW = PAGES.now
 
 
 def _generate(app, client, start: str, weeks: int = 1):

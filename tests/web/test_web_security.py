@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from support.web_support import CSRF, NOW, give_csrf, login, post, shift_of
+from support.web_support import CSRF, give_csrf, login, post
+from support.world import PAGES, shift_of
 
 from scheduler.services import leave, swaps
 from scheduler.store import AssignmentRow, PlanRow, SwapRow, TimeOffRow, TokenRow
+
+NOW = PAGES.now
 
 
 @dataclass(frozen=True)

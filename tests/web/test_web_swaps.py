@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from support.web_support import EVIL, NOW, holder, key_of, login, post, shift_of
+from support.builders import EVIL
+from support.web_support import holder, login, post
+from support.world import PAGES, shift_of
 
 from scheduler.services import leave
 from scheduler.store import AuditRow, SwapRow, TeamRow
+
+NOW = PAGES.now
 
 
 def _teammate(world, *not_these: int) -> str:
@@ -23,7 +27,7 @@ def _swaps(sessions) -> list[tuple[int, str]]:
 
 def test_offer_to_a_teammate_and_accept_changes_the_schedule(app, world, sessions):
     shift = shift_of(sessions, "ops", 1, world)
-    giver = key_of(world, shift.person_id)
+    giver = world.key_of(shift.person_id)
     taker = _teammate(world, shift.person_id)
     offering = app.test_client()
     login(offering, giver)
@@ -52,7 +56,7 @@ def test_offer_to_a_teammate_and_accept_changes_the_schedule(app, world, session
 def test_an_offer_to_anyone_is_taken_by_a_teammate(app, world, sessions):
     shift = shift_of(sessions, "ops", 1, world)
     giver = app.test_client()
-    login(giver, key_of(world, shift.person_id))
+    login(giver, world.key_of(shift.person_id))
     post(giver, f"/shifts/{shift.id}/offer", {"to_person_id": ""})
     taker = _teammate(world, shift.person_id)
     other = app.test_client()
@@ -66,7 +70,7 @@ def test_a_swap_that_breaks_a_rule_is_refused_and_changes_nothing(app, world, se
     shift = shift_of(sessions, "ops", 1, world)
     taker = _teammate(world, shift.person_id)
     giver = app.test_client()
-    login(giver, key_of(world, shift.person_id))
+    login(giver, world.key_of(shift.person_id))
     post(giver, f"/shifts/{shift.id}/offer", {"to_person_id": world.people[taker]})
     with sessions.begin() as session:  # the taker books leave over the shift meanwhile
         leave.add_leave(session, world.people[taker], shift.start, shift.end, actor="t", now=NOW)
@@ -85,12 +89,12 @@ def test_trade_two_shifts(app, world, sessions, clock):
     first, second = shift_of(sessions, "ops", 0, world), shift_of(sessions, "ops", 1, world)
     assert first.person_id != second.person_id
     proposer = app.test_client()
-    login(proposer, key_of(world, first.person_id))
+    login(proposer, world.key_of(first.person_id))
     preview = proposer.get(f"/shifts/{first.id}?other={second.id}").text
     assert "trades their shift" in preview
     post(proposer, f"/shifts/{first.id}/trade", {"other_assignment_id": second.id})
     other = app.test_client()
-    login(other, key_of(world, second.person_id))
+    login(other, world.key_of(second.person_id))
     assert "Trade from" in other.get("/swaps").text
     post(other, "/swaps/1/accept")
     assert holder(sessions, first.id) == second.person_id
@@ -99,7 +103,7 @@ def test_trade_two_shifts(app, world, sessions, clock):
 
 def test_decline_and_withdraw(app, world, sessions):
     shift = shift_of(sessions, "ops", 1, world)
-    giver_key = key_of(world, shift.person_id)
+    giver_key = world.key_of(shift.person_id)
     taker = _teammate(world, shift.person_id)
     giver = app.test_client()
     login(giver, giver_key)
@@ -120,7 +124,7 @@ def test_a_team_that_needs_approval_waits_for_its_manager(app, world, sessions):
     shift = shift_of(sessions, "ops", 1, world)
     taker = _teammate(world, shift.person_id)
     giver = app.test_client()
-    login(giver, key_of(world, shift.person_id))
+    login(giver, world.key_of(shift.person_id))
     post(giver, f"/shifts/{shift.id}/offer", {"to_person_id": world.people[taker]})
     other = app.test_client()
     login(other, taker)
@@ -137,7 +141,7 @@ def test_a_team_that_needs_approval_waits_for_its_manager(app, world, sessions):
 def test_a_started_shift_offers_no_swap(app, world, sessions):
     running = shift_of(sessions, "ops", 0, world)
     client = app.test_client()
-    login(client, key_of(world, running.person_id))
+    login(client, world.key_of(running.person_id))
     page = client.get(f"/shifts/{running.id}").text
     assert "can no longer be swapped" in page
     response = post(client, f"/shifts/{running.id}/offer", {"to_person_id": ""})

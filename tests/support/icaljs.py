@@ -1,4 +1,4 @@
-"""Mozilla's ical.js (Thunderbird's parser) through Node, to cross-check feeds."""
+"""Mozilla's ical.js, through the Node harness in tests/js: a second reader of the feeds."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ JS_DIR = Path(__file__).resolve().parents[1] / "js"
 
 
 def ical_js_events(path: Path) -> list[dict]:
-    """Parse an .ics file with ical.js; skip the test when Node or the package is missing."""
+    """Parse an .ics file with Mozilla's ical.js through the Node harness."""
     if shutil.which("node") is None:
         pytest.skip("node is not installed: cannot cross-check feeds with ical.js")
     if not (JS_DIR / "node_modules" / "ical.js").is_dir():
