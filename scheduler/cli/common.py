@@ -1,4 +1,9 @@
-"""What every `rota` command shares: exit codes, bad input, parsers, the clock and the database."""
+"""What every `rota` command shares: exit codes, bad input, parsers, the clock and the database.
+
+The command modules import only what `rota --help` needs; the database (SQLAlchemy), the
+reports (pandas), the feeds (icalendar) and the services are imported inside the commands that
+use them, so `rota --help` answers at once (tests/cli/test_startup.py).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import click
 
-from scheduler import store
 from scheduler.domain import model
-from scheduler.domain.orgfile import OrgFileError, load_org
-from scheduler.domain.orgvalues import FIRST_DAY, LAST_DAY
-from scheduler.solve import Progress
-from scheduler.store import Session, sessionmaker, shown_url
+
+if TYPE_CHECKING:
+    from scheduler import store
+    from scheduler.solve import Progress
+    from scheduler.store import Session, sessionmaker
 
 EXIT_PLANNED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 0, 1, 2, 3  # docs/cli.md#exit-codes
 
@@ -35,6 +41,8 @@ def parse_date(_ctx, _param, value: str | None) -> date | None:
         parsed = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date like 2027-01-04") from None
+    from scheduler.domain.orgvalues import FIRST_DAY, LAST_DAY
+
     if not FIRST_DAY <= parsed <= LAST_DAY:
         raise click.BadParameter(f"{value} is outside the supported years 1900 to 2200")
     return parsed
@@ -66,6 +74,8 @@ def show_progress(progress: Progress) -> None:
 
 def load_org_file(path: str) -> model.Org:
     """Read an org file; any problem is bad input naming the file, key path and line."""
+    from scheduler.domain.orgfile import OrgFileError, load_org
+
     try:
         return load_org(path)
     except OrgFileError as err:
@@ -89,6 +99,8 @@ def actor() -> str:
 
 def org_row(session: Session, name: str | None) -> store.OrgRow:
     """Find the named org, or the only one; anything else is bad input."""
+    from scheduler import store
+
     try:
         return store.org_row_by_name(session, name)
     except LookupError as err:
@@ -123,6 +135,9 @@ def db_option(function):
 @contextmanager
 def database(url: str | None) -> Iterator[sessionmaker[Session]]:
     """Open (creating or upgrading) the database; database failures become clean errors."""
+    from scheduler import store
+    from scheduler.store import shown_url
+
     url = url or store.database_url()
     try:
         engine = store.open_engine(url)

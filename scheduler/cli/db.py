@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from typing import TYPE_CHECKING
 
 import click
 
-from scheduler import store
 from scheduler.cli.common import (
     BadInput,
     actor,
@@ -19,16 +19,18 @@ from scheduler.cli.common import (
     org_row,
 )
 from scheduler.domain import model
-from scheduler.domain.reports import summary_text
-from scheduler.services import accounts, importer, planning
 from scheduler.solve import SolveOptions
-from scheduler.store import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from scheduler.store import Session, sessionmaker
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
 def import_into(sessions: sessionmaker[Session], org: model.Org, source: str):
     """Import an org in one transaction; an org that cannot be imported is bad input."""
+    from scheduler.services import importer
+
     try:
         with sessions.begin() as session:
             return importer.import_org(session, org, actor(), now())
@@ -65,6 +67,9 @@ def plan_in_database(
     as_json: bool,
 ) -> None:
     """Plan the org kept in the database and store the plan as a draft."""
+    from scheduler.domain.reports import summary_text
+    from scheduler.services import planning
+
     with database(db_url) as sessions:
         with sessions() as session:
             org = org_row(session, org_name)
@@ -112,6 +117,9 @@ def publish(plan_id, latest, org_name, db_url):
     """Publish draft PLAN_ID (or --latest): it goes live and the plan it replaces is kept."""
     if (plan_id is None) == (not latest):
         raise BadInput("give a PLAN_ID or --latest")
+    from scheduler import store
+    from scheduler.services import planning
+
     with database(db_url) as sessions, sessions.begin() as session:
         if latest:
             org = org_row(session, org_name)
@@ -159,6 +167,8 @@ def feeds(person_key, team_key, rotate, base_url, org_name, db_url):
     """
     if person_key and team_key:
         raise BadInput("give --person or --team, not both")
+    from scheduler.services import accounts
+
     base = base_url.rstrip("/")
     printed = kept = 0
     with database(db_url) as sessions, sessions.begin() as session:

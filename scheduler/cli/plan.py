@@ -21,9 +21,7 @@ from scheduler.cli.common import (
     show_progress,
 )
 from scheduler.cli.db import plan_in_database
-from scheduler.domain.feeds import write_feeds
 from scheduler.domain.model import ROLES, Assignment, Problem
-from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
 from scheduler.domain.shifts import make_problem
 from scheduler.solve import SolveOptions, plan_or_explain
 
@@ -117,6 +115,9 @@ def plan(
         raise NotFound(" ".join(outcome.explanation))
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json, solve_seconds=seconds)
+    from scheduler.domain.feeds import write_feeds
+    from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
+
     result, report, bound = outcome.plan, outcome.report, outcome.lower_bound
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

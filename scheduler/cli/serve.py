@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from scheduler import store
 from scheduler.cli.common import (
     BadInput,
     actor,
@@ -20,11 +20,10 @@ from scheduler.cli.common import (
     parse_date,
 )
 from scheduler.cli.db import import_into
-from scheduler.domain.feeds import write_feeds
-from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
-from scheduler.services import accounts, planning
 from scheduler.solve import SolveOptions
-from scheduler.store import Session, sessionmaker, shown_url
+
+if TYPE_CHECKING:
+    from scheduler.store import Session, sessionmaker
 
 
 def default_workers() -> int:
@@ -34,6 +33,8 @@ def default_workers() -> int:
 
 def run_server(host: str, port: int, workers: int | None, debug: bool, db_url: str | None) -> None:
     """Serve `web.create_app()`: gunicorn, or Flask's debug server with `debug`."""
+    from scheduler import store
+
     url = db_url or store.database_url()
     with database(url):
         pass  # create or upgrade the schema once, before any worker starts
@@ -116,6 +117,9 @@ def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, worke
     Safe to run again: an unchanged org keeps its published plan (and any swaps made since),
     and existing accounts keep their passwords.
     """
+    from scheduler import store
+    from scheduler.store import shown_url
+
     org = load_org_file(orgfile)
     url = db_url or store.database_url()
     click.echo(f"database: {shown_url(url)}")
@@ -140,6 +144,8 @@ def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, worke
 
 def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, replan, options) -> int:
     """Return the published plan of the horizon, solving and publishing one when needed."""
+    from scheduler.services import planning
+
     with sessions() as session:
         live = planning.live_plan(session, org_id, start, weeks)
         if live is not None and not replan:
@@ -157,6 +163,9 @@ def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, repla
 
 def _create_logins(sessions: sessionmaker[Session], org) -> list[Login]:
     """Create an admin, a manager of the first team and its engineers (username = person id)."""
+    from scheduler import store
+    from scheduler.services import accounts
+
     team = org.teams[0]
     wanted = [
         ("admin", None, True, (), "admin"),
@@ -191,6 +200,11 @@ def _create_logins(sessions: sessionmaker[Session], org) -> list[Login]:
 
 def _write_out(sessions: sessionmaker[Session], plan_id: int, out: Path) -> None:
     """Print the fairness report; write plan.csv, fairness.csv and feeds/ as `rota plan` does."""
+    from scheduler import store
+    from scheduler.domain.feeds import write_feeds
+    from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
+    from scheduler.services import planning
+
     with sessions() as session:
         row = session.get(store.PlanRow, plan_id)
         problem, plan = store.problem_for_plan(session, row)

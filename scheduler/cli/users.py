@@ -7,7 +7,6 @@ import sys
 import click
 
 from scheduler.cli.common import BadInput, actor, database, db_option, now, org_row
-from scheduler.services import accounts
 
 
 @click.group()
@@ -17,6 +16,8 @@ def users() -> None:
 
 def read_password(from_stdin: bool) -> tuple[str, bool]:
     """Return the password from stdin, or a generated one; and whether it was generated."""
+    from scheduler.services import accounts
+
     if not from_stdin:
         return accounts.generate_password(), True
     password = sys.stdin.readline().rstrip("\r\n")
@@ -37,6 +38,8 @@ def read_password(from_stdin: bool) -> tuple[str, bool]:
 @db_option
 def users_add(username, person_key, admin, manages, password_stdin, org_name, db_url):
     """Create an account; without --password-stdin a random password is printed once."""
+    from scheduler.services import accounts
+
     password, generated = read_password(password_stdin)
     with database(db_url) as sessions, sessions.begin() as session:
         org_id = org_row(session, org_name).id if org_name else None
@@ -66,6 +69,8 @@ def users_add(username, person_key, admin, manages, password_stdin, org_name, db
 @db_option
 def users_passwd(username, password_stdin, db_url):
     """Set a new password; without --password-stdin a random one is printed once."""
+    from scheduler.services import accounts
+
     password, generated = read_password(password_stdin)
     with database(db_url) as sessions, sessions.begin() as session:
         try:
@@ -83,6 +88,8 @@ def users_passwd(username, password_stdin, db_url):
 @db_option
 def users_token(username, revoke_old, db_url):
     """Issue an API token for USERNAME (for `Authorization: Bearer`); printed once."""
+    from scheduler.services import accounts
+
     with database(db_url) as sessions, sessions.begin() as session:
         user = accounts.user_by_name(session, username)
         if user is None:
@@ -98,6 +105,8 @@ def users_token(username, revoke_old, db_url):
 @db_option
 def users_list(db_url):
     """List the accounts and their roles."""
+    from scheduler.services import accounts
+
     with database(db_url) as sessions, sessions() as session:
         for user, teams in accounts.users_with_roles(session):
             roles = (["admin"] if user.is_admin else []) + [f"manager:{t}" for t in teams]

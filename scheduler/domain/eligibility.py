@@ -8,9 +8,14 @@ explanations read the same facts, so all three agree on what is possible.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from scheduler.domain.model import Assignment, Org, Person, Problem, Shift
 from scheduler.domain.shifts import local_midnight
+
+# A wall-clock gap differs from the real one only by the change of the zone's UTC offset in
+# between: an hour for daylight saving, never more than a day.
+CLOCK_SLACK = timedelta(days=1)
 
 
 def rest_needed(org: Org, *team_ids: str) -> timedelta:
@@ -22,20 +27,51 @@ def rest_needed(org: Org, *team_ids: str) -> timedelta:
     return max(rests, default=timedelta(0))
 
 
-def rest_between(earlier: Shift, later: Shift) -> timedelta:
-    """Return the time off between the end of `earlier` and the start of `later` (negative
-    when they overlap)."""
-    return later.start - earlier.end
+def rest_between(org: Org, earlier: Shift, later: Shift) -> timedelta:
+    """Return the off time from the end of `earlier` to the start of `later`, on the wall clock
+    of `earlier`'s team (negative when the later one starts first on that clock).
+
+    Both instants are read as naive local times in that zone, so a week from Monday 10:00 to
+    Monday 10:00 is 7 days across a daylight-saving change, and 20:00 to 08:00 is 12 hours
+    (docs/rules.md#4-rest). A team the org no longer has reads the other team's clock, else UTC.
+    """
+    zone = ZoneInfo(_zone_name(org, earlier.team, later.team))
+    off = earlier.end.astimezone(zone).replace(tzinfo=None)
+    on = later.start.astimezone(zone).replace(tzinfo=None)
+    return on - off
+
+
+def _zone_name(org: Org, *team_ids: str) -> str:
+    known = [org.teams_by_id[t].timezone for t in team_ids if t in org.teams_by_id]
+    return known[0] if known else "UTC"
+
+
+def _in_order(a: Shift, b: Shift) -> tuple[Shift, Shift]:
+    # By start, then end: of two shifts that do not overlap, the earlier is the one that ends
+    # first, whose team's clock measures the rest.
+    return (a, b) if (a.start, a.end) <= (b.start, b.end) else (b, a)
 
 
 def too_close(org: Org, a: Shift, b: Shift) -> bool:
     """Tell whether one person cannot hold both shifts: they overlap, or leave less rest
-    between them than the two teams need. The one rest predicate (docs/rules.md#4-rest),
-    used by eligibility, the formulation and the rulebook."""
-    earlier, later = (a, b) if (a.start, a.end) <= (b.start, b.end) else (b, a)
+    between them, on the wall clock of the one that ends first, than the two teams need.
+    The one rest predicate (docs/rules.md#4-rest), used by eligibility, the formulation, the
+    rulebook and the explanations."""
+    earlier, later = _in_order(a, b)
     if earlier.overlaps(later.start, later.end):
         return True
-    return rest_between(earlier, later) < rest_needed(org, a.team, b.team)
+    needed = rest_needed(org, a.team, b.team)
+    real = later.start - earlier.end
+    if abs(real - needed) > CLOCK_SLACK:
+        return real < needed  # the clocks cannot close a gap this wide: skip the zone lookups
+    return rest_between(org, earlier, later) < needed
+
+
+def rest_reach(org: Org) -> timedelta:
+    """Return a real-time span past the end of a shift after which no later shift is too close:
+    the longest `min_rest` of the org plus `CLOCK_SLACK`, so scans in time order may stop there."""
+    longest = max((t.rotation.min_rest for t in org.teams), default=timedelta(0))
+    return longest + CLOCK_SLACK
 
 
 def history_blocks(problem: Problem, person: str, shift: Shift) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.eligibility import unavailability
+from scheduler.domain.eligibility import too_close, unavailability
 from scheduler.domain.model import Org, Problem, Shift, Team
 from scheduler.domain.shifts import week_index
 from scheduler.domain.text import duration, local_clock, names
@@ -105,15 +105,15 @@ def uncoverable_shifts(problem: Problem, team: Team) -> list[str]:
 
 
 def _most_shifts(problem: Problem, team: Team, person: str) -> int:
-    """Count how many of the team's shifts one person can take, rest allowing (greedy)."""
-    rest = team.rotation.min_rest
-    taken, free_from = 0, None
+    """Count how many of the team's shifts one person can take, rest allowing (greedy, with
+    the one rest predicate: wall-clock rest, docs/rules.md#4-rest)."""
+    taken, last = 0, None
     for shift in problem.shifts_of(team.id):
         if unavailability(problem, shift, person) is not None:
             continue
-        if free_from is None or shift.start >= free_from:
+        if last is None or not too_close(problem.org, last, shift):
             taken += 1
-            free_from = shift.end + rest
+            last = shift
     return taken
 
 

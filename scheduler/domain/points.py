@@ -7,19 +7,21 @@ from fractions import Fraction
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays as holiday_calendars
-
 from scheduler.domain.model import Assignment, Org, Team
 from scheduler.domain.shifts import local_midnight
 
 
 @lru_cache(maxsize=256)
 def _country_days(country: str, year: int) -> frozenset[date]:
+    import holidays as holiday_calendars  # a tenth of a second to load: only when asked
+
     return frozenset(holiday_calendars.country_holidays(country, years=year).keys())
 
 
 def is_known_country(country: str) -> bool:
     """Tell whether the holidays package knows the country code (e.g. "US", "DE")."""
+    import holidays as holiday_calendars
+
     return country in holiday_calendars.list_supported_countries()
 
 

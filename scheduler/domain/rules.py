@@ -13,7 +13,13 @@ from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.eligibility import joined_at, rest_between, rest_needed, too_close
+from scheduler.domain.eligibility import (
+    joined_at,
+    rest_between,
+    rest_needed,
+    rest_reach,
+    too_close,
+)
 from scheduler.domain.model import ROTATION_ROLES, Assignment, Leave, Org, Plan, Problem, Shift
 from scheduler.domain.shifts import team_horizon
 from scheduler.domain.text import and_list, duration, name_of, shift_label
@@ -112,21 +118,22 @@ def leave(problem: Problem, plan: Plan) -> list[Violation]:
 
 
 def rest(problem: Problem, plan: Plan) -> list[Violation]:
-    """Between two assignments of one person, at least the larger `min_rest` of the two teams."""
+    """Between two assignments of one person, at least the larger `min_rest` of the two teams,
+    on the wall clock of the team whose assignment ends first (docs/rules.md#4-rest)."""
     org, found = problem.org, []
-    longest = max((t.rotation.min_rest for t in org.teams), default=timedelta(0))
+    reach = rest_reach(org)
     for person, shifts in _shifts_by_person(problem, plan).items():
         ordered = sorted(shifts.items(), key=lambda item: (item[0].start, item[0].end))
         for i, (first, (first_roles, first_past)) in enumerate(ordered):
             for second, (second_roles, second_past) in ordered[i + 1 :]:
-                gap = rest_between(first, second)
-                if gap >= longest:
+                if second.start - first.end > reach:
                     break  # later shifts start later still: every gap from here is long enough
                 # Overlapping pairs belong to the overlap rule; the past is not ours to judge.
-                if gap < timedelta(0) or (first_past and second_past):
+                if first.overlaps(second.start, second.end) or (first_past and second_past):
                     continue
                 if too_close(org, first, second):
                     needed = rest_needed(org, first.team, second.team)
+                    gap = max(rest_between(org, first, second), timedelta(0))
                     message = (
                         f"{name_of(org, person)} has only {duration(gap)} off between "
                         f"{_held_on(org, first, first_roles, first_past)} and "

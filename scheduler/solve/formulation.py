@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from scheduler.domain.eligibility import fixed_past, too_close
+from scheduler.domain.eligibility import fixed_past, rest_reach, too_close
 from scheduler.domain.explain import RuleGroup
 from scheduler.domain.fairness import FairnessInputs
 from scheduler.domain.model import Problem, Shift
@@ -130,14 +130,14 @@ def conflict_cliques(rm: RotaModel, indices: list[int]) -> list[list[int]]:
     org = rm.problem.org
     order = sorted(indices, key=lambda i: rm.shifts[i].start)
     covered: set[tuple[int, int]] = set()
-    longest_rest = max(t.rotation.min_rest for t in rm.problem.org.teams)
+    reach = rest_reach(org)
     cliques = []
     for pos, i in enumerate(order):
         clique = [i]
         for j in order[pos + 1 :]:
             if not too_close(org, rm.shifts[i], rm.shifts[j]):
-                if rm.shifts[j].start > rm.shifts[i].end + longest_rest:
-                    break
+                if rm.shifts[j].start - rm.shifts[i].end > reach:
+                    break  # beyond any rest, whatever the clocks did (CLOCK_SLACK)
                 continue
             if all(too_close(org, rm.shifts[j], rm.shifts[k]) for k in clique):
                 clique.append(j)
