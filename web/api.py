@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import and_, or_, select
 
+from scheduler.domain.model import SwapStatus
 from scheduler.services import accounts, planning, swaps
 from scheduler.services import leave as leave_service
 from scheduler.services.planning import OnCall
@@ -230,8 +231,8 @@ def create_leave():
 def list_swaps():
     """List swaps I made, was offered, may take, or (as a manager) may approve."""
     status = request.args.get("status")
-    if status is not None and status not in api_schema.SWAP_STATUSES:
-        raise bad("status", "status must be one of " + ", ".join(api_schema.SWAP_STATUSES))
+    if status is not None and status not in tuple(SwapStatus):
+        raise bad("status", "status must be one of " + ", ".join(SwapStatus))
     session, me = get_session(), viewer.person_id()
     org = _org()
     managed = [t.id for t in viewer.teams() if accounts.manages(g.user, t.id)]
