@@ -11,22 +11,14 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import Blueprint, Response, g, jsonify, request
-from sqlalchemy import and_, or_, select
 
 from scheduler.domain.model import SwapStatus
-from scheduler.services import accounts, planning, swaps
+from scheduler.services import accounts, planning, queries, swaps
 from scheduler.services import leave as leave_service
 from scheduler.services.planning import OnCall
-from scheduler.store import (
-    AssignmentRow,
-    MembershipRow,
-    PersonRow,
-    SwapRow,
-    TeamRow,
-    UserRow,
-)
+from scheduler.store import AssignmentRow, PersonRow, SwapRow, TeamRow, UserRow
 from web import api_io as io
-from web import api_schema, queries, viewer
+from web import api_schema, viewer
 from web.api_io import ApiError, bad, forbidden, not_found
 from web.db import get_session
 
@@ -233,31 +225,11 @@ def list_swaps():
     status = request.args.get("status")
     if status is not None and status not in tuple(SwapStatus):
         raise bad("status", "status must be one of " + ", ".join(SwapStatus))
-    session, me = get_session(), viewer.person_id()
-    org = _org()
     managed = [t.id for t in viewer.teams() if accounts.manages(g.user, t.id)]
-    mine = select(MembershipRow.team_id).where(MembershipRow.person_id == me)
-    visible = [AssignmentRow.team_id.in_(managed)] if managed else []
-    if me is not None:
-        visible += [
-            SwapRow.from_person_id == me,
-            SwapRow.to_person_id == me,
-            SwapRow.accepted_by_id == me,
-            and_(SwapRow.to_person_id.is_(None), AssignmentRow.team_id.in_(mine)),
-        ]
-    if not visible:
-        return jsonify({"swaps": []})
-    query = (
-        select(SwapRow)
-        .join(AssignmentRow, SwapRow.assignment_id == AssignmentRow.id)
-        .join(TeamRow, AssignmentRow.team_id == TeamRow.id)
-        .where(TeamRow.org_id == org.id, or_(*visible))
-        .order_by(SwapRow.created_at.desc(), SwapRow.id.desc())
-        .limit(MAX_LIST)
+    rows = swaps.visible_swaps(
+        get_session(), _org().id, viewer.person_id(), managed, status=status, limit=MAX_LIST
     )
-    if status is not None:
-        query = query.where(SwapRow.status == status)
-    return jsonify({"swaps": [_swap_json(s) for s in session.scalars(query)]})
+    return jsonify({"swaps": [_swap_json(s) for s in rows]})
 
 
 @bp.post("/swaps")
@@ -352,11 +324,7 @@ def _org():
 def _person(key: str | None, field: str) -> PersonRow:
     if key is None or not io.storable(key):
         raise not_found(f"there is no person {str(key)[:100]!r}", field)
-    person = get_session().scalar(
-        select(PersonRow).where(
-            PersonRow.org_id == _org().id, PersonRow.key == key, PersonRow.active.is_(True)
-        )
-    )
+    person = queries.active_person(get_session(), _org().id, key)
     if person is None:
         raise not_found(f"there is no person {str(key)[:100]!r}", field)
     return person

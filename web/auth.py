@@ -24,7 +24,6 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
 
 from scheduler.services import accounts
 from scheduler.store import UserRow
@@ -42,7 +41,7 @@ def load_user() -> None:
     header = current_app.config.get("TRUST_PROXY_HEADER")
     if header and request.headers.get(header):
         name = request.headers[header]
-        g.user = get_session().scalars(select(UserRow).where(UserRow.username == name)).first()
+        g.user = accounts.user_by_name(get_session(), name)
         return
     user_id = session.get("user_id")
     if user_id is not None:

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, render_template, request
 
 from scheduler.domain.shifts import local_midnight
-from scheduler.services import planning
+from scheduler.services import planning, queries
 from scheduler.store import AssignmentRow, TimeOffRow
-from web import queries, viewer
+from web import viewer
 from web.auth import login_required
 from web.db import get_session
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from scheduler.services import planning, swaps
+from scheduler.services import planning, queries, swaps
 from scheduler.store import AssignmentRow, PersonRow
-from web import queries, viewer
+from web import viewer
 from web.auth import login_required
 from web.db import get_session
 

@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g
-from sqlalchemy import select
 
-from scheduler.services import accounts
+from scheduler.services import accounts, queries
 from scheduler.store import OrgRow, PersonRow, TeamRow
 from web.db import get_session
 
@@ -37,7 +36,7 @@ def org() -> OrgRow | None:
     """Return the viewer's org: their person's, else the first one imported."""
     if "org" not in g:
         me = person()
-        g.org = me.org if me is not None else get_session().scalars(select(OrgRow).limit(1)).first()
+        g.org = me.org if me is not None else queries.first_org(get_session())
     return g.org
 
 

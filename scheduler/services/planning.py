@@ -348,3 +348,15 @@ def _org(session: Session, org_id: int) -> OrgRow:
 def _ids(session: Session, row_type, org_id: int) -> dict[str, int]:
     rows = session.execute(select(row_type.key, row_type.id).where(row_type.org_id == org_id))
     return {key: row_id for key, row_id in rows}
+
+
+def plan_versions(session: Session, org_id: int, limit: int = 50) -> list[PlanRow]:
+    """Return the org's plan versions in any state, latest horizon and version first."""
+    return list(
+        session.scalars(
+            select(PlanRow)
+            .where(PlanRow.org_id == org_id)
+            .order_by(PlanRow.start.desc(), PlanRow.version.desc())
+            .limit(limit)
+        )
+    )

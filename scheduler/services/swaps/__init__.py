@@ -10,23 +10,23 @@ change applied, and only violations the change introduces count (`check.Board`):
 already in the plan elsewhere must not block every swap of the quarter. Carrying one out is a
 compare-and-set in the caller's transaction (`carry_out`).
 
-Modules: `offers` (the services), `policy` (who may do what, which shifts may be swapped),
-`carry_out` (the atomic change), `preview` (fairness effect, suggested takers), `check` (the
-board of plans a change affects), `errors` (refusals), `rows` (lookups and audit names).
+Modules: `offers` (the services), `listing` (who sees which swaps), `policy` (who may do
+what, which shifts may be swapped), `carry_out` (the atomic change), `preview` (fairness
+effect, suggested takers), `check` (the plans a change affects), `errors` (refusals) and
+`rows` (lookups, and names for the audit log).
 """
 
 from __future__ import annotations
 
 from scheduler.services.swaps import carry_out
 from scheduler.services.swaps.errors import CHANGED, TAKEN, SwapNotFound, SwapRefused
+from scheduler.services.swaps.listing import awaiting_approval_for, open_swaps_for, visible_swaps
 from scheduler.services.swaps.offers import (
     accept,
     approve,
-    awaiting_approval_for,
     cancel,
     decline,
     offer,
-    open_swaps_for,
     propose_trade,
     refuse,
 )
@@ -60,4 +60,5 @@ __all__ = [
     "propose_trade",
     "refuse",
     "suggest_takers",
+    "visible_swaps",
 ]

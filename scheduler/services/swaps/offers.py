@@ -1,4 +1,4 @@
-"""Offering and answering swaps: offer, trade, accept, approve, refuse, decline, cancel, list.
+"""Offering and answering swaps: offer, trade, accept, approve, refuse, decline, cancel.
 
 Every service takes a session and `now`, leaves the commit to the caller, and rolls the session
 back when it refuses (see `errors.rolls_back_on_refusal`).
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.domain.model import PENDING_SWAPS, PlanState, SwapStatus
+from scheduler.domain.model import PENDING_SWAPS, SwapStatus
 from scheduler.services import audit
 from scheduler.services.swaps import rows
 from scheduler.services.swaps.carry_out import (
@@ -24,14 +24,7 @@ from scheduler.services.swaps.carry_out import (
 from scheduler.services.swaps.check import Board
 from scheduler.services.swaps.errors import SwapRefused, closed, rolls_back_on_refusal
 from scheduler.services.swaps.policy import check_swappable, manager, refuse_if_broken
-from scheduler.store import (
-    AssignmentRow,
-    ManagerRow,
-    MembershipRow,
-    PlanRow,
-    SwapRow,
-    UserRow,
-)
+from scheduler.store import SwapRow
 
 
 @rolls_back_on_refusal
@@ -219,54 +212,6 @@ def cancel(session: Session, swap_id: int, actor_person_id: int, now: datetime) 
         raise SwapRefused("Only the person who made an offer can withdraw it.")
     actor = rows.person_actor(session, actor_person_id)
     return close(session, swap, SwapStatus.CANCELLED, actor, "swap.cancel", now)
-
-
-def open_swaps_for(session: Session, person_id: int, now: datetime | None = None) -> list[SwapRow]:
-    """Return the pending swaps a person made, was offered, may take (open offers), or accepted.
-
-    With `now`, only swaps of shifts that have not started yet; in order of the shifts' starts.
-    """
-    teams = select(MembershipRow.team_id).where(MembershipRow.person_id == person_id)
-    query = (
-        select(SwapRow)
-        .join(AssignmentRow, SwapRow.assignment_id == AssignmentRow.id)
-        .join(PlanRow, AssignmentRow.plan_id == PlanRow.id)
-        .where(
-            SwapRow.status.in_(PENDING_SWAPS),
-            PlanRow.state == PlanState.PUBLISHED,
-            or_(
-                SwapRow.from_person_id == person_id,
-                SwapRow.to_person_id == person_id,
-                SwapRow.accepted_by_id == person_id,
-                and_(
-                    SwapRow.to_person_id.is_(None),
-                    SwapRow.status == SwapStatus.OPEN,
-                    AssignmentRow.team_id.in_(teams),
-                ),
-            ),
-        )
-        .order_by(AssignmentRow.start, SwapRow.id)
-    )
-    if now is not None:
-        query = query.where(AssignmentRow.start > now)
-    return list(session.scalars(query))
-
-
-def awaiting_approval_for(session: Session, manager_user_id: int) -> list[SwapRow]:
-    """Return the swaps waiting for this manager (an admin sees every team's), by shift start."""
-    user = session.get(UserRow, manager_user_id)
-    if user is None:
-        return []
-    query = (
-        select(SwapRow)
-        .join(AssignmentRow, SwapRow.assignment_id == AssignmentRow.id)
-        .where(SwapRow.status == SwapStatus.AWAITING_APPROVAL)
-        .order_by(AssignmentRow.start, SwapRow.id)
-    )
-    if not user.is_admin:
-        managed = select(ManagerRow.team_id).where(ManagerRow.user_id == user.id)
-        query = query.where(AssignmentRow.team_id.in_(managed))
-    return list(session.scalars(query))
 
 
 def _created(
