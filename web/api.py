@@ -242,8 +242,6 @@ def create_swap():
     )
     me = _require_person()
     row = _shift(io.id_field(data, "shift"), "shift")
-    if row.person_id != me:
-        raise forbidden("only the person who holds a shift can offer it")
     other_id = io.id_field(data, "other_shift")
     to_key = io.text_field(data, "to_person", 64)
     session, now = get_session(), viewer.now()
@@ -263,8 +261,6 @@ def accept_swap(swap_id: int):
     """Accept a swap offered to me (or to anyone in my team); a broken rule answers 409."""
     me = _require_person()
     swap = _swap(swap_id)
-    if not swaps.may_answer(get_session(), swap, me):
-        raise forbidden("this swap was not offered to you")
     session, now = get_session(), viewer.now()
     return jsonify(_swap_json(_attempt(lambda: swaps.accept(session, swap.id, me, now))))
 
@@ -274,18 +270,21 @@ def decline_swap(swap_id: int):
     """Decline a swap offered to me by name."""
     me = _require_person()
     swap = _swap(swap_id)
-    if swap.to_person_id != me:
-        raise forbidden("only the person an offer was made to can decline it")
     session, now = get_session(), viewer.now()
     return jsonify(_swap_json(_attempt(lambda: swaps.decline(session, swap.id, me, now))))
 
 
 def _attempt(action) -> SwapRow:
-    """Run a swap service and commit; a refusal answers 409 with the rule's explanation."""
+    """Run a swap service and commit; a refusal answers 409 with the rule's explanation.
+
+    What is not the user's to do answers 403, a swap, shift or person that is not there 404.
+    """
     session = get_session()
     try:
         swap = action()
         session.commit()
+    except swaps.SwapForbidden as denied:
+        raise forbidden(denied.message) from None
     except swaps.SwapNotFound as missing:
         raise not_found(missing.message) from None
     except swaps.SwapRefused as refused:

@@ -3,7 +3,8 @@
 Services take a session and `now` and leave the commit to the caller (one unit of work per
 request). A refused call rolls the session back, so nothing of it can be committed by mistake,
 and raises `SwapRefused` with a sentence to show the user: a rule's own explanation when the
-rulebook says no.
+rulebook says no. Its subclasses say when the swap, shift or person does not exist
+(`SwapNotFound`) and when it is not the actor's to do (`SwapForbidden`).
 
 Judging a swap: the whole rulebook runs on every published plan the change touches, with the
 change applied, and only violations the change introduces count (`check.Board`): a problem
@@ -19,7 +20,13 @@ effect, suggested takers), `check` (the plans a change affects), `errors` (refus
 from __future__ import annotations
 
 from scheduler.services.swaps import carry_out
-from scheduler.services.swaps.errors import CHANGED, TAKEN, SwapNotFound, SwapRefused
+from scheduler.services.swaps.errors import (
+    CHANGED,
+    TAKEN,
+    SwapForbidden,
+    SwapNotFound,
+    SwapRefused,
+)
 from scheduler.services.swaps.listing import awaiting_approval_for, open_swaps_for, visible_swaps
 from scheduler.services.swaps.offers import (
     accept,
@@ -30,7 +37,7 @@ from scheduler.services.swaps.offers import (
     propose_trade,
     refuse,
 )
-from scheduler.services.swaps.policy import may_answer
+from scheduler.services.swaps.policy import can_offer, may_answer
 from scheduler.services.swaps.preview import (
     FairnessChange,
     Suggestion,
@@ -44,12 +51,14 @@ __all__ = [
     "TAKEN",
     "FairnessChange",
     "Suggestion",
+    "SwapForbidden",
     "SwapNotFound",
     "SwapPreview",
     "SwapRefused",
     "accept",
     "approve",
     "awaiting_approval_for",
+    "can_offer",
     "cancel",
     "carry_out",
     "decline",

@@ -28,6 +28,10 @@ class SwapNotFound(SwapRefused, LookupError):
     """No such swap, shift, person or user."""
 
 
+class SwapForbidden(SwapRefused, PermissionError):
+    """Not the actor's to do: a shift they do not hold, a swap not theirs to answer or approve."""
+
+
 def rolls_back_on_refusal(service: Callable) -> Callable:
     """Wrap a service so that a refusal rolls its session back before it propagates."""
 

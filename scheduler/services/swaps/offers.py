@@ -22,8 +22,19 @@ from scheduler.services.swaps.carry_out import (
     transition,
 )
 from scheduler.services.swaps.check import Board
-from scheduler.services.swaps.errors import SwapRefused, closed, rolls_back_on_refusal
-from scheduler.services.swaps.policy import check_swappable, manager, refuse_if_broken
+from scheduler.services.swaps.errors import (
+    SwapForbidden,
+    SwapRefused,
+    closed,
+    rolls_back_on_refusal,
+)
+from scheduler.services.swaps.policy import (
+    check_holder,
+    check_may_answer,
+    check_swappable,
+    manager,
+    refuse_if_broken,
+)
 from scheduler.store import SwapRow
 
 
@@ -37,13 +48,13 @@ def offer(
 ) -> SwapRow:
     """Offer the actor's shift to a named teammate, or to anyone eligible (`to_person_id` None).
 
-    Raises SwapNotFound for an unknown shift or teammate, SwapRefused when the actor does not
-    hold the shift, it cannot be swapped, the teammate could not take it, or it is on offer.
+    Raises SwapNotFound for an unknown shift or teammate, SwapForbidden when the actor does not
+    hold the shift, SwapRefused when it cannot be swapped, the teammate could not take it, or it
+    is already on offer.
     """
     row = rows.assignment(session, assignment_id)
+    check_holder(row, actor_person_id)
     check_swappable(row, now)
-    if row.person_id != actor_person_id:
-        raise SwapRefused("Only the person who holds a shift can offer it.")
     if to_person_id is not None:
         if to_person_id == actor_person_id:
             raise SwapRefused("You cannot offer a shift to yourself.")
@@ -82,13 +93,13 @@ def propose_trade(
 ) -> SwapRow:
     """Propose to trade the actor's shift for a teammate's shift of the same team.
 
-    Raises SwapNotFound for an unknown shift, SwapRefused when the actor does not hold the first
-    shift, the shifts are of different teams, either cannot be swapped or the trade breaks a rule.
+    Raises SwapNotFound for an unknown shift, SwapForbidden when the actor does not hold the
+    first shift, SwapRefused when they hold both, the shifts are of different teams, either
+    cannot be swapped or the trade breaks a rule.
     """
     mine = rows.assignment(session, assignment_id)
     theirs = rows.assignment(session, other_assignment_id)
-    if mine.person_id != actor_person_id:
-        raise SwapRefused("Only the person who holds a shift can offer it.")
+    check_holder(mine, actor_person_id)
     if theirs.person_id == actor_person_id:
         raise SwapRefused("You hold both shifts; a trade is with a teammate's shift.")
     if mine.team_id != theirs.team_id:
@@ -112,17 +123,15 @@ def propose_trade(
 def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) -> SwapRow:
     """Accept an offer or a trade: it applies now, or awaits a manager when the team asks so.
 
-    Raises SwapNotFound for an unknown swap or a person of another org, SwapRefused when the
-    swap is closed, not the actor's to accept, or would break a rule.
+    Raises SwapNotFound for an unknown swap or a person of another org, SwapForbidden when the
+    swap is not the actor's to answer (`policy.may_answer`), SwapRefused when it is closed or
+    would break a rule.
     """
     swap = rows.swap(session, swap_id)
+    check_may_answer(session, swap, actor_person_id)
     lock_plans(session, swap)
     if swap.status != SwapStatus.OPEN:
         raise SwapRefused(closed(swap))
-    if swap.from_person_id == actor_person_id:
-        raise SwapRefused("You cannot accept your own offer.")
-    if swap.to_person_id is not None and swap.to_person_id != actor_person_id:
-        raise SwapRefused("This offer was made to someone else.")
     rows.person(session, actor_person_id, swap.assignment.plan.org_id)
     moves = judged_moves(session, swap, actor_person_id, now)
     actor = rows.person_actor(session, actor_person_id)
@@ -146,8 +155,9 @@ def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) 
 def approve(session: Session, swap_id: int, manager_user_id: int, now: datetime) -> SwapRow:
     """Approve an accepted swap of a team that asks for approval; it applies now.
 
-    Raises SwapNotFound for an unknown swap or user, SwapRefused when the user does not manage
-    the team, nobody accepted the swap, it is closed, or it would now break a rule.
+    Raises SwapNotFound for an unknown swap or user, SwapForbidden when the user does not manage
+    the team, SwapRefused when nobody accepted the swap, it is closed, or it would now break a
+    rule.
     """
     swap = rows.swap(session, swap_id)
     user = manager(session, manager_user_id, swap.assignment.team_id)
@@ -176,8 +186,8 @@ def refuse(
 ) -> SwapRow:
     """Refuse a pending swap as a manager of its team; nothing changes hands.
 
-    Raises SwapNotFound for an unknown swap or user, SwapRefused when the user does not manage
-    the team or the swap is no longer pending.
+    Raises SwapNotFound for an unknown swap or user, SwapForbidden when the user does not
+    manage the team, SwapRefused when the swap is no longer pending.
     """
     swap = rows.swap(session, swap_id)
     user = manager(session, manager_user_id, swap.assignment.team_id)
@@ -188,12 +198,12 @@ def refuse(
 def decline(session: Session, swap_id: int, actor_person_id: int, now: datetime) -> SwapRow:
     """Decline an offer or trade made to the actor by name.
 
-    Raises SwapNotFound for an unknown swap, SwapRefused when it was not made to the actor or
-    is no longer open.
+    Raises SwapNotFound for an unknown swap, SwapForbidden when it was not made to the actor,
+    SwapRefused when it is no longer open.
     """
     swap = rows.swap(session, swap_id)
     if swap.to_person_id != actor_person_id:
-        raise SwapRefused("Only the person an offer was made to can decline it.")
+        raise SwapForbidden("Only the person an offer was made to can decline it.")
     actor = rows.person_actor(session, actor_person_id)
     return close(
         session, swap, SwapStatus.DECLINED, actor, "swap.decline", now, states=(SwapStatus.OPEN,)
@@ -204,12 +214,12 @@ def decline(session: Session, swap_id: int, actor_person_id: int, now: datetime)
 def cancel(session: Session, swap_id: int, actor_person_id: int, now: datetime) -> SwapRow:
     """Withdraw the actor's own pending offer or trade.
 
-    Raises SwapNotFound for an unknown swap, SwapRefused when the actor did not make it or it
-    is no longer pending.
+    Raises SwapNotFound for an unknown swap, SwapForbidden when the actor did not make it,
+    SwapRefused when it is no longer pending.
     """
     swap = rows.swap(session, swap_id)
     if swap.from_person_id != actor_person_id:
-        raise SwapRefused("Only the person who made an offer can withdraw it.")
+        raise SwapForbidden("Only the person who made an offer can withdraw it.")
     actor = rows.person_actor(session, actor_person_id)
     return close(session, swap, SwapStatus.CANCELLED, actor, "swap.cancel", now)
 
