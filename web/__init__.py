@@ -14,6 +14,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from scheduler import store
+from scheduler.domain.model import PlanState
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -136,7 +137,12 @@ def _http_url(url: str | None) -> str:
 def _template_globals() -> dict[str, Any]:
     from web import auth, viewer
 
-    return {"viewer": viewer, "is_manager": auth.is_manager, "is_admin": auth.is_admin}
+    return {
+        "viewer": viewer,
+        "is_manager": auth.is_manager,
+        "is_admin": auth.is_admin,
+        "PlanState": PlanState,
+    }
 
 
 def _error_page(error):

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.domain.model import PlanState
 from scheduler.domain.shifts import local_midnight
 from scheduler.services import audit
 from scheduler.store import AssignmentRow, PersonRow, PlanRow, TimeOffRow
@@ -76,7 +77,7 @@ def conflicts(
             select(AssignmentRow)
             .join(PlanRow)
             .where(
-                PlanRow.state == "published",
+                PlanRow.state == PlanState.PUBLISHED,
                 AssignmentRow.person_id == person_id,
                 AssignmentRow.start < end,
                 AssignmentRow.end > start,

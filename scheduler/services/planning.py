@@ -33,7 +33,11 @@ from scheduler.store import (
     published_assignments,
 )
 
-DRAFT, PUBLISHED, SUPERSEDED = "draft", "published", "superseded"
+DRAFT, PUBLISHED, SUPERSEDED = (
+    model.PlanState.DRAFT,
+    model.PlanState.PUBLISHED,
+    model.PlanState.SUPERSEDED,
+)
 ROLE_ORDER = {role: n for n, role in enumerate(model.ROLES)}
 
 
