@@ -50,6 +50,7 @@ def authenticate() -> None:
 
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError) -> tuple[Response, int]:
+    """Answer an ApiError as JSON with its status; nothing of the request is committed."""
     get_session().rollback()
     response = jsonify(error.body())
     if error.status == 401:

@@ -49,6 +49,7 @@ def load_user() -> None:
 
 
 def wants_json() -> bool:
+    """Tell whether the request asks for JSON (a .json path, or JSON first in Accept)."""
     return request.path.endswith(".json") or (request.accept_mimetypes.best == "application/json")
 
 
@@ -67,6 +68,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def is_admin() -> bool:
+    """Tell whether the signed-in user is an admin."""
     return g.user is not None and g.user.is_admin
 
 

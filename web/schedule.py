@@ -23,6 +23,8 @@ QUARTER_WEEKS = 13
 
 @dataclass
 class ShiftRow:
+    """One line of the schedule: a shift's times and site, who holds each role, and if I do."""
+
     start: datetime
     end: datetime
     site: str | None
@@ -32,6 +34,8 @@ class ShiftRow:
 
 @dataclass
 class Week:
+    """A week of the schedule from its first day: its shifts and the leave that overlaps it."""
+
     start: date
     shifts: list[ShiftRow]
     leave: list[TimeOffRow]

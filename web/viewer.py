@@ -23,11 +23,13 @@ def actor() -> str:
 
 
 def person() -> PersonRow | None:
+    """Return the signed-in user's person, None for anonymous users and users off rotation."""
     user = g.get("user")
     return user.person if user is not None else None
 
 
 def person_id() -> int | None:
+    """Return the id of the signed-in user's person, or None (see `person`)."""
     user = g.get("user")
     return user.person_id if user is not None else None
 
@@ -85,6 +87,7 @@ def my_team_ids() -> set[int]:
 
 
 def team_by_key(key: str) -> TeamRow | None:
+    """Return the viewer's org's active team with this key, or None."""
     return next((t for t in teams() if t.key == key), None)
 
 

@@ -33,6 +33,7 @@ class SwapPreview:
 
     @property
     def allowed(self) -> bool:
+        """Tell whether the swap breaks no rule."""
         return not self.violations
 
 
