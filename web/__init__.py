@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import logging
 import os
 import secrets
 import time
@@ -16,25 +14,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from scheduler import store
-
-log = logging.getLogger(__name__)
-
-# Screens of this package, each a module with a blueprint `bp`.
-SCREENS = (
-    "auth",
-    "home",
-    "schedule",
-    "shifts",
-    "swaps",
-    "leave",
-    "plans",
-    "fairness",
-    "audit",
-    "feeds_page",
-)
-# Blueprints that authenticate every request themselves (bearer API tokens, secret feed URLs):
-# they skip the CSRF check. A module missing during development is skipped with a warning.
-TOKEN_AUTHENTICATED = ("web.feeds", "web.api")
+from scheduler.domain.model import PlanState
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -50,23 +30,34 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.get("SECURE_COOKIES") or app.config.get("SESSION_COOKIE_SECURE")
     )
 
-    from web import csrf, db, viewer
+    from web import (
+        api,
+        audit,
+        auth,
+        csrf,
+        db,
+        fairness,
+        feeds,
+        feeds_page,
+        home,
+        leave,
+        plans,
+        schedule,
+        shifts,
+        swaps,
+        viewer,
+    )
 
     app.config.setdefault("CLOCK", viewer.utcnow)
     db.init_app(app)
     csrf.init_app(app)
-    for name in SCREENS:
-        app.register_blueprint(importlib.import_module(f"web.{name}").bp)
-    for module_name in TOKEN_AUTHENTICATED:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            log.warning("%s is not there yet: its routes are off", module_name)
-            continue
-        app.register_blueprint(module.bp)
-        csrf.exempt(app, module.bp)
+    for screen in (auth, home, schedule, shifts, swaps, leave, plans, fairness, audit, feeds_page):
+        app.register_blueprint(screen.bp)
+    # These authenticate every request themselves (bearer API tokens, secret feed URLs), so
+    # they skip the CSRF check.
+    for token_authenticated in (feeds, api):
+        app.register_blueprint(token_authenticated.bp)
+        csrf.exempt(app, token_authenticated.bp)
 
     app.jinja_env.filters["local"] = viewer.local
     app.jinja_env.filters["local_end"] = viewer.local_end
@@ -146,7 +137,12 @@ def _http_url(url: str | None) -> str:
 def _template_globals() -> dict[str, Any]:
     from web import auth, viewer
 
-    return {"viewer": viewer, "is_manager": auth.is_manager, "is_admin": auth.is_admin}
+    return {
+        "viewer": viewer,
+        "is_manager": auth.is_manager,
+        "is_admin": auth.is_admin,
+        "PlanState": PlanState,
+    }
 
 
 def _error_page(error):

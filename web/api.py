@@ -11,21 +11,14 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask import Blueprint, Response, g, jsonify, request
-from sqlalchemy import and_, or_, select
 
-from scheduler.services import accounts, planning, swaps
+from scheduler.domain.model import SwapStatus
+from scheduler.services import accounts, planning, queries, swaps
 from scheduler.services import leave as leave_service
 from scheduler.services.planning import OnCall
-from scheduler.store import (
-    AssignmentRow,
-    MembershipRow,
-    PersonRow,
-    SwapRow,
-    TeamRow,
-    UserRow,
-)
+from scheduler.store import AssignmentRow, PersonRow, SwapRow, TeamRow, UserRow
 from web import api_io as io
-from web import api_schema, queries, viewer
+from web import api_schema, viewer
 from web.api_io import ApiError, bad, forbidden, not_found
 from web.db import get_session
 
@@ -57,6 +50,7 @@ def authenticate() -> None:
 
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError) -> tuple[Response, int]:
+    """Answer an ApiError as JSON with its status; nothing of the request is committed."""
     get_session().rollback()
     response = jsonify(error.body())
     if error.status == 401:
@@ -230,33 +224,13 @@ def create_leave():
 def list_swaps():
     """List swaps I made, was offered, may take, or (as a manager) may approve."""
     status = request.args.get("status")
-    if status is not None and status not in api_schema.SWAP_STATUSES:
-        raise bad("status", "status must be one of " + ", ".join(api_schema.SWAP_STATUSES))
-    session, me = get_session(), viewer.person_id()
-    org = _org()
+    if status is not None and status not in tuple(SwapStatus):
+        raise bad("status", "status must be one of " + ", ".join(SwapStatus))
     managed = [t.id for t in viewer.teams() if accounts.manages(g.user, t.id)]
-    mine = select(MembershipRow.team_id).where(MembershipRow.person_id == me)
-    visible = [AssignmentRow.team_id.in_(managed)] if managed else []
-    if me is not None:
-        visible += [
-            SwapRow.from_person_id == me,
-            SwapRow.to_person_id == me,
-            SwapRow.accepted_by_id == me,
-            and_(SwapRow.to_person_id.is_(None), AssignmentRow.team_id.in_(mine)),
-        ]
-    if not visible:
-        return jsonify({"swaps": []})
-    query = (
-        select(SwapRow)
-        .join(AssignmentRow, SwapRow.assignment_id == AssignmentRow.id)
-        .join(TeamRow, AssignmentRow.team_id == TeamRow.id)
-        .where(TeamRow.org_id == org.id, or_(*visible))
-        .order_by(SwapRow.created_at.desc(), SwapRow.id.desc())
-        .limit(MAX_LIST)
+    rows = swaps.visible_swaps(
+        get_session(), _org().id, viewer.person_id(), managed, status=status, limit=MAX_LIST
     )
-    if status is not None:
-        query = query.where(SwapRow.status == status)
-    return jsonify({"swaps": [_swap_json(s) for s in session.scalars(query)]})
+    return jsonify({"swaps": [_swap_json(s) for s in rows]})
 
 
 @bp.post("/swaps")
@@ -269,8 +243,6 @@ def create_swap():
     )
     me = _require_person()
     row = _shift(io.id_field(data, "shift"), "shift")
-    if row.person_id != me:
-        raise forbidden("only the person who holds a shift can offer it")
     other_id = io.id_field(data, "other_shift")
     to_key = io.text_field(data, "to_person", 64)
     session, now = get_session(), viewer.now()
@@ -290,8 +262,6 @@ def accept_swap(swap_id: int):
     """Accept a swap offered to me (or to anyone in my team); a broken rule answers 409."""
     me = _require_person()
     swap = _swap(swap_id)
-    if not swaps.may_answer(get_session(), swap, me):
-        raise forbidden("this swap was not offered to you")
     session, now = get_session(), viewer.now()
     return jsonify(_swap_json(_attempt(lambda: swaps.accept(session, swap.id, me, now))))
 
@@ -301,18 +271,21 @@ def decline_swap(swap_id: int):
     """Decline a swap offered to me by name."""
     me = _require_person()
     swap = _swap(swap_id)
-    if swap.to_person_id != me:
-        raise forbidden("only the person an offer was made to can decline it")
     session, now = get_session(), viewer.now()
     return jsonify(_swap_json(_attempt(lambda: swaps.decline(session, swap.id, me, now))))
 
 
 def _attempt(action) -> SwapRow:
-    """Run a swap service and commit; a refusal answers 409 with the rule's explanation."""
+    """Run a swap service and commit; a refusal answers 409 with the rule's explanation.
+
+    What is not the user's to do answers 403, a swap, shift or person that is not there 404.
+    """
     session = get_session()
     try:
         swap = action()
         session.commit()
+    except swaps.SwapForbidden as denied:
+        raise forbidden(denied.message) from None
     except swaps.SwapNotFound as missing:
         raise not_found(missing.message) from None
     except swaps.SwapRefused as refused:
@@ -351,11 +324,7 @@ def _org():
 def _person(key: str | None, field: str) -> PersonRow:
     if key is None or not io.storable(key):
         raise not_found(f"there is no person {str(key)[:100]!r}", field)
-    person = get_session().scalar(
-        select(PersonRow).where(
-            PersonRow.org_id == _org().id, PersonRow.key == key, PersonRow.active.is_(True)
-        )
-    )
+    person = queries.active_person(get_session(), _org().id, key)
     if person is None:
         raise not_found(f"there is no person {str(key)[:100]!r}", field)
     return person

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.domain.model import ROLES
+from scheduler.domain.model import ROLES, SwapStatus
 from scheduler.services.leave import KINDS as LEAVE_KINDS
 
-SWAP_STATUSES = ("open", "awaiting_approval", "accepted", "declined", "cancelled", "refused")
 MAX_ID = 2**31 - 1
 
 
@@ -150,7 +149,7 @@ SCHEMAS: dict[str, Any] = {
         {
             "id": {"type": "integer", "minimum": 1},
             "kind": {"type": "string", "enum": ["offer", "trade"]},
-            "status": {"type": "string", "enum": list(SWAP_STATUSES)},
+            "status": {"type": "string", "enum": list(SwapStatus)},
             "shift": _ref("Shift"),
             "other_shift": _nullable("Shift"),
             "from_person": _ref("PersonRef"),
@@ -309,7 +308,7 @@ PATHS: dict[str, Any] = {
             _query(
                 "status",
                 "Only swaps in this state",
-                {"type": "string", "enum": list(SWAP_STATUSES)},
+                {"type": "string", "enum": list(SwapStatus)},
             ),
         ),
         "post": _operation(

@@ -24,7 +24,6 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
 
 from scheduler.services import accounts
 from scheduler.store import UserRow
@@ -42,7 +41,7 @@ def load_user() -> None:
     header = current_app.config.get("TRUST_PROXY_HEADER")
     if header and request.headers.get(header):
         name = request.headers[header]
-        g.user = get_session().scalars(select(UserRow).where(UserRow.username == name)).first()
+        g.user = accounts.user_by_name(get_session(), name)
         return
     user_id = session.get("user_id")
     if user_id is not None:
@@ -50,6 +49,7 @@ def load_user() -> None:
 
 
 def wants_json() -> bool:
+    """Tell whether the request asks for JSON (a .json path, or JSON first in Accept)."""
     return request.path.endswith(".json") or (request.accept_mimetypes.best == "application/json")
 
 
@@ -68,6 +68,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def is_admin() -> bool:
+    """Tell whether the signed-in user is an admin."""
     return g.user is not None and g.user.is_admin
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, g
-from sqlalchemy.orm import Session
 
 from scheduler import store
 
@@ -20,12 +19,12 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_session)
 
 
-def sessions(app: Flask | None = None):
+def sessions(app: Flask | None = None) -> store.sessionmaker[store.Session]:
     """Return the app's session factory (background jobs open their own sessions with it)."""
     return (app or current_app).extensions["rota.sessions"]
 
 
-def get_session() -> Session:
+def get_session() -> store.Session:
     """Return this request's session, opening it on first use."""
     if "db_session" not in g:
         g.db_session = sessions()()
@@ -33,6 +32,7 @@ def get_session() -> Session:
 
 
 def close_session(_exc: BaseException | None = None) -> None:
+    """Close this request's session, if it opened one (teardown)."""
     session = g.pop("db_session", None)
     if session is not None:
         session.close()  # rolls back whatever a failed request left uncommitted

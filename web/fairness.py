@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
+from scheduler.domain.model import PlanState
 from scheduler.services import planning
 from scheduler.store import PlanRow
 from web import charts, viewer
@@ -65,7 +66,7 @@ def _plan() -> PlanRow | None:
     plan_id = request.args.get("plan", type=int)
     if plan_id is not None:
         row = session.get(PlanRow, plan_id)
-        if row is None or row.org_id != org.id or row.state != planning.PUBLISHED:
+        if row is None or row.org_id != org.id or row.state != PlanState.PUBLISHED:
             abort(404)
         return row
     running = planning.plan_covering(session, org.id, viewer.now())

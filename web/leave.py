@@ -7,8 +7,9 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from scheduler.services import leave as leave_service
+from scheduler.services import queries
 from scheduler.store import PersonRow, TimeOffRow
-from web import queries, viewer
+from web import viewer
 from web.auth import login_required
 from web.db import get_session
 

@@ -17,7 +17,6 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 
 from scheduler.services import planning
 from scheduler.store import PlanRow
@@ -58,12 +57,7 @@ def index():
     org = _org()
     session = get_session()
     today = viewer.now().astimezone(viewer.zone()).date()
-    plans = session.scalars(
-        select(PlanRow)
-        .where(PlanRow.org_id == org.id)
-        .order_by(PlanRow.start.desc(), PlanRow.version.desc())
-        .limit(50)
-    ).all()
+    plans = planning.plan_versions(session, org.id, limit=50)
     return render_template(
         "plans/index.html",
         plans=plans,

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, render_template, request
 
 from scheduler.domain.shifts import local_midnight
-from scheduler.services import planning
+from scheduler.services import planning, queries
 from scheduler.store import AssignmentRow, TimeOffRow
-from web import queries, viewer
+from web import viewer
 from web.auth import login_required
 from web.db import get_session
 
@@ -23,6 +23,8 @@ QUARTER_WEEKS = 13
 
 @dataclass
 class ShiftRow:
+    """One line of the schedule: a shift's times and site, who holds each role, and if I do."""
+
     start: datetime
     end: datetime
     site: str | None
@@ -32,6 +34,8 @@ class ShiftRow:
 
 @dataclass
 class Week:
+    """A week of the schedule from its first day: its shifts and the leave that overlaps it."""
+
     start: date
     shifts: list[ShiftRow]
     leave: list[TimeOffRow]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from scheduler.services import planning, swaps
+from scheduler.domain.model import SwapStatus
+from scheduler.services import planning, queries, swaps
 from scheduler.store import AssignmentRow, PersonRow
-from web import queries, viewer
+from web import viewer
 from web.auth import login_required
 from web.db import get_session
 
@@ -39,7 +40,7 @@ def mine():
         fairness=fairness,
         teammates=teammates,
         incoming=sum(
-            s.from_person_id != me.id and s.status == "open"
+            s.from_person_id != me.id and s.status == SwapStatus.OPEN
             for s in swaps.open_swaps_for(session, me.id, now)
         ),
     )
@@ -54,7 +55,7 @@ def shift(assignment_id: int):
     if row is None or org is None or row.plan.org_id != org.id:
         abort(404)
     me = viewer.person_id()
-    can_swap = row.person_id == me and row.plan.state == planning.PUBLISHED and row.start > now
+    can_swap = swaps.can_offer(row, me, now)
     context = {"shift": row, "can_swap": can_swap, "preview": None}
     if can_swap:
         others = queries.published_shifts(session, org.id, team_id=row.team_id, start=now)

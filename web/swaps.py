@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from scheduler.domain.model import SwapStatus
 from scheduler.services import swaps
 from scheduler.store import AssignmentRow, SwapRow
 from web import auth, viewer
@@ -24,7 +25,7 @@ def index():
     incoming = [
         {"swap": s, "preview": _preview(s, me)}
         for s in pending
-        if s.from_person_id != me and s.status == "open"
+        if s.from_person_id != me and s.status == SwapStatus.OPEN
     ]
     return render_template(
         "swaps/index.html",
@@ -48,7 +49,9 @@ def _preview(swap: SwapRow, me: int) -> swaps.SwapPreview | None:
 def offer(assignment_id: int):
     """Offer my shift to a named teammate, or to anyone eligible."""
     me = auth.require_person()
-    row = _own_shift(assignment_id, me)
+    row = _shift(assignment_id)
+    if row is None:
+        abort(404)
     to = request.form.get("to_person_id", type=int)  # empty: anyone eligible
     return _attempt(
         lambda: swaps.offer(get_session(), row.id, me, to, viewer.now()),
@@ -62,10 +65,10 @@ def offer(assignment_id: int):
 def trade(assignment_id: int):
     """Propose to trade my shift for a teammate's."""
     me = auth.require_person()
-    row = _own_shift(assignment_id, me)
-    other_id = request.form.get("other_assignment_id", type=int)
-    other = get_session().get(AssignmentRow, other_id) if other_id else None
-    if other is None or other.team.org_id != row.team.org_id:
+    row, other = _shift(assignment_id), _shift(request.form.get("other_assignment_id", type=int))
+    if row is None:
+        abort(404)
+    if other is None:
         abort(400, description="Choose a shift to trade for.")
     return _attempt(
         lambda: swaps.propose_trade(get_session(), row.id, other.id, me, viewer.now()),
@@ -79,7 +82,7 @@ def trade(assignment_id: int):
 def accept(swap_id: int):
     """Accept a swap addressed to me or open in my team."""
     me = auth.require_person()
-    swap = _answerable(swap_id, me)
+    swap = _swap(swap_id)
     return _attempt(
         lambda: swaps.accept(get_session(), swap.id, me, viewer.now()), "Swap accepted."
     )
@@ -90,7 +93,7 @@ def accept(swap_id: int):
 def decline(swap_id: int):
     """Decline a swap addressed to me."""
     me = auth.require_person()
-    swap = _answerable(swap_id, me)
+    swap = _swap(swap_id)
     return _attempt(
         lambda: swaps.decline(get_session(), swap.id, me, viewer.now()), "Swap declined."
     )
@@ -102,8 +105,6 @@ def cancel(swap_id: int):
     """Withdraw my own offer or trade."""
     me = auth.require_person()
     swap = _swap(swap_id)
-    if swap.from_person_id != me:
-        abort(403)
     return _attempt(
         lambda: swaps.cancel(get_session(), swap.id, me, viewer.now()), "Swap withdrawn."
     )
@@ -114,7 +115,6 @@ def cancel(swap_id: int):
 def approve(swap_id: int):
     """Approve a swap in a team I manage."""
     swap = _swap(swap_id)
-    auth.require_manager(swap.assignment.team_id)
     return _attempt(
         lambda: swaps.approve(get_session(), swap.id, g.user.id, viewer.now()),
         "Swap approved.",
@@ -126,7 +126,6 @@ def approve(swap_id: int):
 def refuse(swap_id: int):
     """Refuse a swap in a team I manage."""
     swap = _swap(swap_id)
-    auth.require_manager(swap.assignment.team_id)
     return _attempt(
         lambda: swaps.refuse(get_session(), swap.id, g.user.id, viewer.now()),
         "Swap refused.",
@@ -134,6 +133,7 @@ def refuse(swap_id: int):
 
 
 def _swap(swap_id: int) -> SwapRow:
+    """Return the swap of the viewer's org with this id; else 404."""
     swap = get_session().get(SwapRow, swap_id)
     org = viewer.org()
     if swap is None or org is None or swap.assignment.team.org_id != org.id:
@@ -141,36 +141,31 @@ def _swap(swap_id: int) -> SwapRow:
     return swap
 
 
-def _own_shift(assignment_id: int, me: int) -> AssignmentRow:
-    row = get_session().get(AssignmentRow, assignment_id)
+def _shift(assignment_id: int | None) -> AssignmentRow | None:
+    """Return the shift of the viewer's org with this id, or None."""
+    row = get_session().get(AssignmentRow, assignment_id) if assignment_id else None
     org = viewer.org()
-    if row is None or org is None or row.team.org_id != org.id:
-        abort(404)
-    if row.person_id != me:
-        abort(403)  # only the holder offers or trades a shift
-    return row
-
-
-def _answerable(swap_id: int, me: int) -> SwapRow:
-    """Return a swap I may answer: addressed to me, or open to anyone in my team."""
-    swap = _swap(swap_id)
-    if not swaps.may_answer(get_session(), swap, me):
-        abort(403)
-    return swap
+    return row if row is not None and org is not None and row.team.org_id == org.id else None
 
 
 def _attempt(action: Callable[[], object], done: str, back: str | None = None):
-    """Run a swap service and commit; a refusal is shown with its reason and changes nothing."""
+    """Run a swap service and commit; a refusal is shown with its reason and changes nothing.
+
+    What is not the user's to do answers 403, a swap, shift or person that is not there 404.
+    """
     session = get_session()
     try:
         action()
         session.commit()
+    except swaps.SwapForbidden:
+        session.rollback()
+        abort(403)
+    except swaps.SwapNotFound:
+        session.rollback()
+        abort(404)
     except swaps.SwapRefused as refused:
         session.rollback()
         flash(f"Not done: {refused}", "error")
-    except PermissionError:
-        session.rollback()
-        abort(403)
     else:
         flash(done, "ok")
     return redirect(back or auth.safe_next(request.form.get("back"), url_for("swaps.index")))

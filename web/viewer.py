@@ -6,9 +6,8 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g
-from sqlalchemy import select
 
-from scheduler.services import accounts
+from scheduler.services import accounts, queries
 from scheduler.store import OrgRow, PersonRow, TeamRow
 from web.db import get_session
 
@@ -24,11 +23,13 @@ def actor() -> str:
 
 
 def person() -> PersonRow | None:
+    """Return the signed-in user's person, None for anonymous users and users off rotation."""
     user = g.get("user")
     return user.person if user is not None else None
 
 
 def person_id() -> int | None:
+    """Return the id of the signed-in user's person, or None (see `person`)."""
     user = g.get("user")
     return user.person_id if user is not None else None
 
@@ -37,7 +38,7 @@ def org() -> OrgRow | None:
     """Return the viewer's org: their person's, else the first one imported."""
     if "org" not in g:
         me = person()
-        g.org = me.org if me is not None else get_session().scalars(select(OrgRow).limit(1)).first()
+        g.org = me.org if me is not None else queries.first_org(get_session())
     return g.org
 
 
@@ -86,6 +87,7 @@ def my_team_ids() -> set[int]:
 
 
 def team_by_key(key: str) -> TeamRow | None:
+    """Return the viewer's org's active team with this key, or None."""
     return next((t for t in teams() if t.key == key), None)
 
 

@@ -393,3 +393,15 @@ def live_plan(session: Session, org_id: int, start: date, weeks: int) -> PlanRow
             PlanRow.state == PUBLISHED,
         )
     )
+
+
+def plan_versions(session: Session, org_id: int, limit: int = 50) -> list[PlanRow]:
+    """Return the org's plan versions in any state, latest horizon and version first."""
+    return list(
+        session.scalars(
+            select(PlanRow)
+            .where(PlanRow.org_id == org_id)
+            .order_by(PlanRow.start.desc(), PlanRow.version.desc())
+            .limit(limit)
+        )
+    )

@@ -155,7 +155,7 @@ class PlanRow(Base):
     start: Mapped[date] = mapped_column(Date)
     weeks: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(16))  # "draft" | "published" | "superseded"
+    state: Mapped[str] = mapped_column(String(16))  # a model.PlanState
     solver_status: Mapped[str] = mapped_column(String(16))
     max_load_ratio: Mapped[float | None] = mapped_column(Float)
     lower_bound: Mapped[float | None] = mapped_column(Float)
@@ -197,7 +197,7 @@ class SwapRow(Base):
     other_assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
     from_person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     to_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    # "open" | "awaiting_approval" | "accepted" | "declined" | "cancelled" | "refused"
+    # a model.SwapStatus
     status: Mapped[str] = mapped_column(String(24), index=True)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     reason: Mapped[str | None] = mapped_column(Text)

@@ -464,13 +464,13 @@ def race_after_judging(monkeypatch, session, statement):
 
     It stands for another transaction that changed the rows between our read and our write.
     """
-    judge = swaps._refuse_if_broken
+    judge = swaps.carry_out.refuse_if_broken
 
     def judged_then_raced(board, changes):
         judge(board, changes)
         session.execute(statement)
 
-    monkeypatch.setattr(swaps, "_refuse_if_broken", judged_then_raced)
+    monkeypatch.setattr(swaps.carry_out, "refuse_if_broken", judged_then_raced)
 
 
 def test_a_shift_changed_between_judging_and_writing_is_refused(sessions, world, monkeypatch):

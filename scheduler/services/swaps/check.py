@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain import rules
 from scheduler.domain.fairness import FairnessReport, fairness_report
-from scheduler.domain.model import Plan, Problem
+from scheduler.domain.model import Plan, PlanState, Problem
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.rules import Violation
 from scheduler.store import AssignmentRow, PlanRow, assignment_from_row, problem_for_plan
@@ -53,7 +53,7 @@ class Board:
             select(PlanRow)
             .where(
                 PlanRow.org_id == rows[0].plan.org_id,
-                PlanRow.state == "published",
+                PlanRow.state == PlanState.PUBLISHED,
                 PlanRow.start > earliest,
             )
             .order_by(PlanRow.start, PlanRow.id)

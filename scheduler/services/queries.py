@@ -1,13 +1,15 @@
-"""Reads the pages share: published shifts and leave in a range (views never write SQL)."""
+"""Reads the pages and the API share: published shifts, leave, the default org, a person by key."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler.store import AssignmentRow, MembershipRow, PlanRow, TimeOffRow
+from scheduler.domain.model import PlanState
+from scheduler.store import AssignmentRow, OrgRow, PersonRow, PlanRow, TimeOffRow
 
 
 def published_shifts(
@@ -19,11 +21,14 @@ def published_shifts(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[AssignmentRow]:
-    """Return published assignments overlapping `[start, end)`, in time order."""
+    """Return the org's published assignments overlapping `[start, end)`, in time order.
+
+    Narrowed to one team or one person when given; an open end means no bound on that side.
+    """
     query = (
         select(AssignmentRow)
         .join(PlanRow)
-        .where(PlanRow.org_id == org_id, PlanRow.state == "published")
+        .where(PlanRow.org_id == org_id, PlanRow.state == PlanState.PUBLISHED)
         .options(selectinload(AssignmentRow.person), selectinload(AssignmentRow.team))
         .order_by(AssignmentRow.start, AssignmentRow.team_id, AssignmentRow.id)
     )
@@ -40,13 +45,16 @@ def published_shifts(
 
 def time_off(
     session: Session,
-    person_ids,
+    person_ids: Iterable[int],
     *,
     start: datetime | None = None,
     end: datetime | None = None,
     kinds: tuple[str, ...] = ("leave",),
 ) -> list[TimeOffRow]:
-    """Return leave (or avoid requests) of these people overlapping `[start, end)`."""
+    """Return leave (or avoid requests, by `kinds`) of these people overlapping `[start, end)`.
+
+    In order of start; an open end means no bound on that side.
+    """
     query = (
         select(TimeOffRow)
         .where(TimeOffRow.person_id.in_(list(person_ids)), TimeOffRow.kind.in_(kinds))
@@ -60,7 +68,15 @@ def time_off(
     return list(session.scalars(query))
 
 
-def team_ids_of(session: Session, person_id: int) -> set[int]:
-    return set(
-        session.scalars(select(MembershipRow.team_id).where(MembershipRow.person_id == person_id))
+def first_org(session: Session) -> OrgRow | None:
+    """Return the first org imported, or None before any."""
+    return session.scalars(select(OrgRow).order_by(OrgRow.id).limit(1)).first()
+
+
+def active_person(session: Session, org_id: int, key: str) -> PersonRow | None:
+    """Return the org's active person with this key (the id in the org file), or None."""
+    return session.scalar(
+        select(PersonRow).where(
+            PersonRow.org_id == org_id, PersonRow.key == key, PersonRow.active.is_(True)
+        )
     )
