@@ -63,7 +63,7 @@ def person_feed(
     plan = tuple(assignments)
     crews = _crews(plan)
     events = [
-        _event(org, a, crews[a.shift], person_scope(person_id), now, revisions, holder=False)
+        _event(org, a, crews[a.shift], person_scope(person_id), now, revisions, in_team=False)
         for a in plan
         if a.person == person_id
     ]
@@ -83,7 +83,7 @@ def team_feed(
     plan = tuple(a for a in assignments if a.shift.team == team_id)
     crews = _crews(plan)
     events = [
-        _event(org, a, crews[a.shift], team_scope(team_id), now, revisions, holder=True)
+        _event(org, a, crews[a.shift], team_scope(team_id), now, revisions, in_team=True)
         for a in plan
     ]
     name = _clean(team.name)
@@ -121,17 +121,25 @@ def _event(
     scope: str,
     now: datetime,
     revisions: Mapping[str, EventRevision] | None,
-    holder: bool,
+    in_team: bool,
 ) -> Event:
-    """Build the event of one assignment; `holder` names its own person in the description."""
+    """Build the event of one assignment, for a team's feed or (not `in_team`) a person's.
+
+    A team's event names its holder in the title and lists the whole crew in the description;
+    a person's names the team in the title and lists only the others on the shift.
+    """
     uid = event_uid(assignment, scope)
     revision = (revisions or {}).get(uid) or EventRevision(sequence=0, modified=now)
     modified = _utc(revision.modified)
     team = org.team(assignment.shift.team)
-    others = crew if holder else [a for a in crew if a != assignment]
+    others = crew if in_team else [a for a in crew if a != assignment]
     lines = [f"{a.role.capitalize()}: {_person_name(org, a.person)}" for a in _by_role(others)]
     if team.runbook:
         lines.append(f"Runbook: {_clean(team.runbook)}")
+    if in_team:
+        title = f"{_clean(team.name)} {assignment.role}: {_person_name(org, assignment.person)}"
+    else:
+        title = f"{assignment.role.capitalize()} on-call: {_clean(team.name)}"
     return Event.new(
         uid=uid,
         stamp=modified,
@@ -139,7 +147,7 @@ def _event(
         sequence=revision.sequence,
         start=_utc(assignment.shift.start),
         end=_utc(assignment.shift.end),
-        summary=f"{assignment.role.capitalize()} on-call: {_clean(team.name)}",
+        summary=title,
         description="\n".join(lines) or None,
         transparency=TRANSP.TRANSPARENT,
     )

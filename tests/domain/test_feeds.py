@@ -138,7 +138,8 @@ def test_team_feed_uids_survive_a_swap():
     before = events(team_feed(org, plan, "search", NOW))
     after = events(team_feed(org, swapped, "search", NOW))
     assert [str(e["UID"]) for e in after] == [str(e["UID"]) for e in before]
-    assert str(after[0]["SUMMARY"]) == str(before[0]["SUMMARY"])
+    assert str(before[0]["SUMMARY"]) == "Search primary: Alice Chen"
+    assert str(after[0]["SUMMARY"]) == "Search primary: Carol Diaz"
     assert str(after[0]["DESCRIPTION"]).startswith("Primary: Carol Diaz\n")
     moved = event_uid(swapped[0], "person:carol")
     assert [str(e["UID"]) for e in events(person_feed(org, swapped, "carol", NOW))][0] == moved
@@ -260,8 +261,30 @@ def test_description_names_the_others_on_the_shift_and_the_runbook():
 
 def test_team_feed_holds_only_its_team():
     cal = team_feed(make_org(), make_assignments(), "ic", NOW)
-    assert [str(e["SUMMARY"]) for e in events(cal)] == ["Primary on-call: Incident command"]
+    assert [str(e["SUMMARY"]) for e in events(cal)] == ["Incident command primary: Alice Chen"]
     assert str(cal["X-WR-CALNAME"]) == "On-call: Incident command"
+
+
+def test_team_feed_titles_name_the_team_the_role_and_the_person():
+    cal = parse(feed_bytes(team_feed(make_org(), make_assignments(), "search", NOW)))
+    assert [str(e["SUMMARY"]) for e in events(cal)] == [
+        "Search primary: Alice Chen",
+        "Search secondary: Bob Li",
+        "Search shadow: Neha Joshi",
+        "Search primary: Bob Li",
+        "Search secondary: Carol Diaz",
+        "Search primary: Carol Diaz",
+        "Search secondary: Alice Chen",
+    ]
+
+
+def test_a_name_with_crlf_and_begin_vevent_stays_in_the_title():
+    nasty = "Alice\r\nBEGIN:VEVENT\r\nUID:evil\r\nEND:VEVENT"
+    data = feed_bytes(team_feed(make_org(alice=nasty), make_assignments(), "search", NOW))
+    assert data.count(b"\r\nBEGIN:VEVENT\r\n") == 7 and b"\r\nUID:evil" not in data
+    assert str(events(parse(data))[0]["SUMMARY"]) == (
+        "Search primary: Alice BEGIN:VEVENT UID:evil END:VEVENT"
+    )
 
 
 NASTY = [
