@@ -19,9 +19,10 @@ from scheduler.cli.common import (
     parse_date,
     parse_time,
     show_progress,
+    warn,
 )
 from scheduler.cli.db import plan_in_database
-from scheduler.domain.feeds import write_feeds
+from scheduler.domain.feedfiles import feed_files, write_feeds
 from scheduler.domain.model import ROLES, Assignment, Problem
 from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
 from scheduler.domain.shifts import make_problem
@@ -99,6 +100,10 @@ def plan(
     if start is None:
         raise BadInput("Missing option '--start' (the first day, e.g. 2027-01-04)")
     org = load_org_file(orgfile)
+    try:
+        feed_files(org)  # before the solve: a clash of feed file names is the org file's fault
+    except ValueError as err:
+        raise BadInput(f"{orgfile}: {err}") from None
     problem = make_problem(org, start, weeks)
     if previous:
         problem = _with_previous(problem, previous, now)
@@ -122,7 +127,7 @@ def plan(
     out.mkdir(parents=True, exist_ok=True)
     plan_frame(org, result).to_csv(out / "plan.csv", index=False)
     fairness_frame(org, report).to_csv(out / "fairness.csv", index=False)
-    feeds = write_feeds(org, result, out / "feeds", now=now or datetime.now(UTC))
+    feeds = write_feeds(org, result, out / "feeds", now=now or datetime.now(UTC), warn=warn)
     if as_json:
         click.echo(
             json.dumps(

@@ -15,13 +15,15 @@ from icalendar import Calendar
 
 from scheduler.domain.feeds import (
     EventRevision,
+    KnownEvent,
     event_uid,
     feed_bytes,
+    fingerprints,
     person_feed,
+    revise,
     team_feed,
-    write_feeds,
 )
-from scheduler.domain.model import Assignment, Org, Person, Plan, Rotation, Shift, Team, Trainee
+from scheduler.domain.model import Assignment, Org, Person, Rotation, Shift, Team, Trainee
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
@@ -287,6 +289,29 @@ def test_a_name_with_crlf_and_begin_vevent_stays_in_the_title():
     )
 
 
+def test_revise_keeps_the_revision_of_the_same_content_and_raises_a_change():
+    earlier = EventRevision(2, NOW - WEEK)
+    known = KnownEvent("a" * 64, earlier)
+    assert revise(None, "b" * 64, NOW) == EventRevision(0, NOW)
+    assert revise(known, "a" * 64, NOW) == earlier
+    assert revise(known, "b" * 64, NOW) == EventRevision(3, NOW)
+    # A clock that went back never takes LAST-MODIFIED back with it.
+    assert revise(known, "b" * 64, NOW - 2 * WEEK) == EventRevision(3, NOW - WEEK)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        revise(known, "b" * 64, datetime(2026, 12, 1))
+
+
+def test_fingerprints_ignore_the_revision_and_see_the_content():
+    org, plan = make_org(), make_assignments()
+    first = fingerprints(team_feed(org, plan, "search", NOW))
+    uid = event_uid(plan[0], "team:search")
+    revised = team_feed(org, plan, "search", NOW + WEEK, {uid: EventRevision(5, NOW + WEEK)})
+    assert fingerprints(revised) == first
+    assert fingerprints(parse(feed_bytes(revised))) == first  # a parsed feed reads the same
+    renamed = fingerprints(team_feed(make_org(alice="Alice Chen-Li"), plan, "search", NOW))
+    assert renamed[uid] != first[uid]
+
+
 NASTY = [
     "Eve\r\nATTENDEE:evil",
     "Team;X-EVIL=1,\nBEGIN:VEVENT",
@@ -322,31 +347,6 @@ def test_feeds_parse_back_without_errors():
     for data in all_feeds(make_org(), make_assignments()).values():
         cal = parse(data)
         assert all(not component.errors for component in cal.walk())
-
-
-def test_write_feeds_writes_one_file_per_member_and_team(tmp_path):
-    org, plan = make_org(), Plan(make_assignments())
-    paths = write_feeds(org, plan, tmp_path / "feeds", NOW)
-    names = [p.name for p in paths]
-    assert names == [f"{p}.ics" for p in ("alice", "bob", "neha", "carol", "dan")] + [
-        "team-search.ics",
-        "team-ic.ics",
-    ]
-    assert all(p.parent == tmp_path / "feeds" for p in paths)
-    alice = (tmp_path / "feeds" / "alice.ics").read_bytes()
-    assert alice == feed_bytes(person_feed(org, plan.assignments, "alice", NOW))
-    dan = parse((tmp_path / "feeds" / "dan.ics").read_bytes())
-    assert events(dan) == [] and str(dan["X-WR-CALNAME"]) == "On-call: Dan Okafor"
-
-
-def test_write_feeds_refuses_a_file_name_clash(tmp_path):
-    org = make_org()
-    clash = Person("team-ic", "Ian Clash", "UTC")
-    ic = dataclasses.replace(org.team("ic"), members=("alice", "dan", "team-ic"))
-    org = dataclasses.replace(org, people=org.people + (clash,), teams=(org.teams[0], ic))
-    with pytest.raises(ValueError, match="team-ic.ics"):
-        write_feeds(org, Plan(make_assignments()), tmp_path, NOW)
-    assert list(tmp_path.iterdir()) == []
 
 
 def ical_js_events(path: Path) -> list[dict]:
