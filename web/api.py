@@ -13,9 +13,9 @@ from datetime import datetime
 from flask import Blueprint, Response, g, jsonify, request
 
 from scheduler.domain.model import SwapStatus
-from scheduler.services import accounts, planning, queries, swaps
+from scheduler.services import accounts, oncall, queries, swaps
 from scheduler.services import leave as leave_service
-from scheduler.services.planning import OnCall
+from scheduler.services.oncall import OnCall
 from scheduler.store import AssignmentRow, PersonRow, SwapRow, TeamRow, UserRow
 from web import api_io as io
 from web import api_schema, viewer
@@ -75,7 +75,7 @@ def oncall_now():
     """List who is on call in every team at `at` (default: now)."""
     at = _at()
     org = _org()
-    crews = _by_team(planning.on_call(get_session(), org.id, at))
+    crews = _by_team(oncall.on_call(get_session(), org.id, at))
     teams = [_crew(t, crews.get(t.key, [])) for t in viewer.teams()]
     return jsonify({"at": io.moment(at), "teams": teams})
 
@@ -87,7 +87,7 @@ def oncall_for_service(service: str):
     team = next((t for t in viewer.teams() if service in (t.services or ())), None)
     if team is None:
         raise not_found(f"no team owns the service {service[:100]!r}", "service")
-    crews = _by_team(planning.on_call(get_session(), _org().id, at))
+    crews = _by_team(oncall.on_call(get_session(), _org().id, at))
     return jsonify(
         {"at": io.moment(at), "service": service, **_crew(team, crews.get(team.key, []))}
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from scheduler.services import planning
+from scheduler.services import oncall
 from web import viewer
 from web.auth import login_required
 from web.db import get_session
@@ -20,8 +20,8 @@ def index():
     if org is None:
         return render_template("home.html", org=None, teams=[])
     session = get_session()
-    current = planning.on_call(session, org.id, now)
-    upcoming = planning.next_on_call(session, org.id, now)
+    current = oncall.on_call(session, org.id, now)
+    upcoming = oncall.next_on_call(session, org.id, now)
     teams = [
         {
             "team": team,

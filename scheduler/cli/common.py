@@ -61,6 +61,11 @@ def parse_time(_ctx, _param, value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
+def warn(message: str) -> None:
+    """Print a warning on stderr; the command carries on."""
+    click.echo(f"warning: {message}", err=True)
+
+
 def show_progress(progress: Progress) -> None:
     """Overwrite one terminal line on stderr with the solve's progress."""
     best = "-" if progress.best is None else f"{progress.best:.4f}"

@@ -19,6 +19,7 @@ from scheduler.cli.common import (
     parse_date,
     parse_time,
     show_progress,
+    warn,
 )
 from scheduler.cli.db import plan_in_database
 from scheduler.domain.model import ROLES, Assignment, Problem
@@ -97,6 +98,12 @@ def plan(
     if start is None:
         raise BadInput("Missing option '--start' (the first day, e.g. 2027-01-04)")
     org = load_org_file(orgfile)
+    from scheduler.domain.feedfiles import feed_files
+
+    try:
+        feed_files(org)  # before the solve: a clash of feed file names is the org file's fault
+    except ValueError as err:
+        raise BadInput(f"{orgfile}: {err}") from None
     problem = make_problem(org, start, weeks)
     if previous:
         problem = _with_previous(problem, previous, now)
@@ -115,7 +122,7 @@ def plan(
         raise NotFound(" ".join(outcome.explanation))
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json, solve_seconds=seconds)
-    from scheduler.domain.feeds import write_feeds
+    from scheduler.domain.feedfiles import write_feeds
     from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
 
     result, report, bound = outcome.plan, outcome.report, outcome.lower_bound
@@ -123,7 +130,7 @@ def plan(
     out.mkdir(parents=True, exist_ok=True)
     plan_frame(org, result).to_csv(out / "plan.csv", index=False)
     fairness_frame(org, report).to_csv(out / "fairness.csv", index=False)
-    feeds = write_feeds(org, result, out / "feeds", now=now or datetime.now(UTC))
+    feeds = write_feeds(org, result, out / "feeds", now=now or datetime.now(UTC), warn=warn)
     if as_json:
         click.echo(
             json.dumps(

@@ -18,6 +18,7 @@ from scheduler.cli.common import (
     no_plan,
     now,
     parse_date,
+    warn,
 )
 from scheduler.cli.db import import_into
 from scheduler.solve import SolveOptions
@@ -201,7 +202,7 @@ def _create_logins(sessions: sessionmaker[Session], org) -> list[Login]:
 def _write_out(sessions: sessionmaker[Session], plan_id: int, out: Path) -> None:
     """Print the fairness report; write plan.csv, fairness.csv and feeds/ as `rota plan` does."""
     from scheduler import store
-    from scheduler.domain.feeds import write_feeds
+    from scheduler.domain.feedfiles import write_feeds
     from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
     from scheduler.services import planning
 
@@ -215,7 +216,10 @@ def _write_out(sessions: sessionmaker[Session], plan_id: int, out: Path) -> None
     out.mkdir(parents=True, exist_ok=True)
     plan_frame(org, plan).to_csv(out / "plan.csv", index=False)
     fairness_frame(org, report).to_csv(out / "fairness.csv", index=False)
-    written = write_feeds(org, plan, out / "feeds", now=now())
+    try:
+        written = write_feeds(org, plan, out / "feeds", now=now(), warn=warn)
+    except ValueError as err:  # a person and a team wanting one feed file name
+        raise BadInput(str(err)) from None
     click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(written)} feeds")
 
 

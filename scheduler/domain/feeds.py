@@ -3,28 +3,31 @@
 Every event is one assignment in UTC, with no RRULE, VTIMEZONE or METHOD, so that every client
 shows it at the right time and the bytes only change when the plan does. Event UIDs come from the
 shift, the role and the feed, never from the person, so a swap updates the event in place.
+Revisions (SEQUENCE, LAST-MODIFIED, DTSTAMP) rise only when what an event says changes: the
+fingerprint and the rule for the next revision live here, for the database and for files alike.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from icalendar import Calendar, Event, vDuration, vText
 from icalendar.enums import TRANSP
 
-from scheduler.domain.model import ROLES, Assignment, Org, Plan, Shift
+from scheduler.domain.model import ROLES, Assignment, Org, Shift
 
 PRODID = "-//Rota//Rota on-call//EN"
 REFRESH = timedelta(hours=1)
 
 _UID_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
-_FILE_ID = re.compile(r"[A-Za-z0-9_-]+")
+# Properties that record an event's revision rather than its content.
+REVISION_PROPERTIES = frozenset({"DTSTAMP", "LAST-MODIFIED", "SEQUENCE"})
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,14 @@ class EventRevision:
 
     sequence: int
     modified: datetime
+
+
+@dataclass(frozen=True)
+class KnownEvent:
+    """What an event said when it was last published (its fingerprint), and its revision then."""
+
+    fingerprint: str
+    revision: EventRevision
 
 
 def person_scope(person_id: str) -> str:
@@ -63,7 +74,7 @@ def person_feed(
     plan = tuple(assignments)
     crews = _crews(plan)
     events = [
-        _event(org, a, crews[a.shift], person_scope(person_id), now, revisions, holder=False)
+        _event(org, a, crews[a.shift], person_scope(person_id), now, revisions, in_team=False)
         for a in plan
         if a.person == person_id
     ]
@@ -83,7 +94,7 @@ def team_feed(
     plan = tuple(a for a in assignments if a.shift.team == team_id)
     crews = _crews(plan)
     events = [
-        _event(org, a, crews[a.shift], team_scope(team_id), now, revisions, holder=True)
+        _event(org, a, crews[a.shift], team_scope(team_id), now, revisions, in_team=True)
         for a in plan
     ]
     name = _clean(team.name)
@@ -95,23 +106,40 @@ def feed_bytes(cal: Calendar) -> bytes:
     return cal.to_ical()
 
 
-def write_feeds(org: Org, plan: Plan, directory: Path | str, now: datetime) -> list[Path]:
-    """Write `<person>.ics` for every rotation member and `team-<team>.ics` per team."""
-    directory = Path(directory)
-    feeds: dict[str, bytes] = {}
-    for person_id in org.rotation_members:
-        cal = person_feed(org, plan.assignments, person_id, now)
-        _add_file(feeds, f"{_file_id(person_id)}.ics", cal)
-    for team in org.teams:
-        cal = team_feed(org, plan.assignments, team.id, now)
-        _add_file(feeds, f"team-{_file_id(team.id)}.ics", cal)
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for filename, content in feeds.items():
-        path = directory / filename
-        path.write_bytes(content)
-        paths.append(path)
-    return paths
+def fingerprint(event: Event) -> str:
+    """Digest what an event says (times, title, description...), leaving out its revision.
+
+    Returns 64 hex digits. An event parsed back from a feed gives the same digest as the event
+    that was serialised, so a previous feed file can be compared with a new rendering.
+    """
+    digest = hashlib.sha256()
+    for name, value in sorted(event.items()):
+        if name in REVISION_PROPERTIES:
+            continue
+        text = value.to_ical() if hasattr(value, "to_ical") else str(value).encode()
+        digest.update(name.encode() + b":" + text + b"\r\n")
+    return digest.hexdigest()
+
+
+def fingerprints(cal: Calendar) -> dict[str, str]:
+    """Map the UID of every event in a feed to its fingerprint."""
+    return {str(e["UID"]): fingerprint(e) for e in cal.walk("VEVENT")}
+
+
+def revise(known: KnownEvent | None, print_: str, now: datetime) -> EventRevision:
+    """Return an event's revision now that it says `print_` (docs/feeds.md#revisions).
+
+    A first sighting starts at SEQUENCE 0, modified `now`; the same content keeps its revision;
+    new content gets SEQUENCE + 1, modified `now` (or the last change, should `now` be earlier,
+    so that LAST-MODIFIED never goes back). Raises ValueError for a naive `now`.
+    """
+    if now.tzinfo is None:
+        raise ValueError(f"revision times must be timezone-aware, got {now.isoformat()}")
+    if known is None:
+        return EventRevision(sequence=0, modified=now)
+    if known.fingerprint == print_:
+        return known.revision
+    return EventRevision(known.revision.sequence + 1, max(now, known.revision.modified))
 
 
 def _event(
@@ -121,17 +149,25 @@ def _event(
     scope: str,
     now: datetime,
     revisions: Mapping[str, EventRevision] | None,
-    holder: bool,
+    in_team: bool,
 ) -> Event:
-    """Build the event of one assignment; `holder` names its own person in the description."""
+    """Build the event of one assignment, for a team's feed or (not `in_team`) a person's.
+
+    A team's event names its holder in the title and lists the whole crew in the description;
+    a person's names the team in the title and lists only the others on the shift.
+    """
     uid = event_uid(assignment, scope)
     revision = (revisions or {}).get(uid) or EventRevision(sequence=0, modified=now)
     modified = _utc(revision.modified)
     team = org.team(assignment.shift.team)
-    others = crew if holder else [a for a in crew if a != assignment]
+    others = crew if in_team else [a for a in crew if a != assignment]
     lines = [f"{a.role.capitalize()}: {_person_name(org, a.person)}" for a in _by_role(others)]
     if team.runbook:
         lines.append(f"Runbook: {_clean(team.runbook)}")
+    if in_team:
+        title = f"{_clean(team.name)} {assignment.role}: {_person_name(org, assignment.person)}"
+    else:
+        title = f"{assignment.role.capitalize()} on-call: {_clean(team.name)}"
     return Event.new(
         uid=uid,
         stamp=modified,
@@ -139,7 +175,7 @@ def _event(
         sequence=revision.sequence,
         start=_utc(assignment.shift.start),
         end=_utc(assignment.shift.end),
-        summary=f"{assignment.role.capitalize()} on-call: {_clean(team.name)}",
+        summary=title,
         description="\n".join(lines) or None,
         transparency=TRANSP.TRANSPARENT,
     )
@@ -204,17 +240,3 @@ def _utc(moment: datetime) -> datetime:
 def _uid_part(text: str) -> str:
     """Keep a UID to letters, digits, '-' and '_' so that no client mangles it."""
     return _UID_UNSAFE.sub("-", text)
-
-
-def _file_id(identifier: str) -> str:
-    """Check that an id can name a file without leaving the feed directory."""
-    if not _FILE_ID.fullmatch(identifier):
-        raise ValueError(f"cannot name a feed file after the id {identifier!r}")
-    return identifier
-
-
-def _add_file(feeds: dict[str, bytes], filename: str, cal: Calendar) -> None:
-    """Add a feed file, refusing a name that a person's and a team's feed both want."""
-    if filename in feeds:
-        raise ValueError(f"two feeds want the file name {filename}: rename a person or team id")
-    feeds[filename] = feed_bytes(cal)

@@ -3,16 +3,16 @@
 A feed covers the assignments of published plans from 30 days before `now` to the end of the
 latest published plan. What each event last said is kept in `EventRevisionRow` as a fingerprint
 of its content: SEQUENCE and LAST-MODIFIED rise only when the content changes, so DTSTAMP (the
-last change) and the feed's bytes stay identical between requests while nothing changes.
+last change) and the feed's bytes stay identical between requests while nothing changes. The
+fingerprint and the revision rule are the domain's (`feeds.revise`), shared with feed files.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -20,12 +20,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from scheduler import store
 from scheduler.domain import model
-from scheduler.domain.feeds import EventRevision, feed_bytes, person_feed, team_feed
+from scheduler.domain.feeds import (
+    EventRevision,
+    KnownEvent,
+    feed_bytes,
+    fingerprints,
+    person_feed,
+    revise,
+    team_feed,
+)
 
 LOOKBACK = timedelta(days=30)
-
-# Properties that record an event's revision rather than its content.
-_REVISION_PROPERTIES = frozenset({"DTSTAMP", "LAST-MODIFIED", "SEQUENCE"})
 
 Render = Callable[[Mapping[str, EventRevision] | None], Calendar]
 
@@ -69,17 +74,6 @@ def team_feed_bytes(session: Session, team_id: int, now: datetime) -> bytes:
     return _render_with_revisions(session, team.org_id, render, now)
 
 
-def fingerprint(event: Event) -> str:
-    """Digest what an event says (times, title, description...), leaving out its revision."""
-    digest = hashlib.sha256()
-    for name, value in sorted(event.items()):
-        if name in _REVISION_PROPERTIES:
-            continue
-        text = value.to_ical() if hasattr(value, "to_ical") else str(value).encode()
-        digest.update(name.encode() + b":" + text + b"\r\n")
-    return digest.hexdigest()
-
-
 def _published_rows(session: Session, org_id: int, now: datetime, condition):
     """Return published assignments of the org ending after the lookback, in time order."""
     return list(
@@ -118,7 +112,7 @@ def _org(
 def _render_with_revisions(session: Session, org_id: int, render: Render, now: datetime) -> bytes:
     """Render once to fingerprint every event, bring its revision up to date, render for real."""
     draft = render(None)
-    prints = {str(e["UID"]): fingerprint(e) for e in draft.walk("VEVENT")}
+    prints = fingerprints(draft)
     revisions = _revisions(session, org_id, prints, now)
     return feed_bytes(render(revisions))
 
@@ -137,17 +131,21 @@ def _revisions(
     missing = sorted(k for k in keys if k not in rows)
     if missing:
         _insert_missing(session, [(k, prints[keys[k]]) for k in missing], now)
-    changed = sorted(k for k, row in rows.items() if row.fingerprint != prints[keys[k]])
-    for key in changed:
-        old = rows[key]
+    changed = []
+    for key, row in sorted(rows.items()):
+        print_, known = prints[keys[key]], _known(row)
+        revision = revise(known, print_, now)
+        if revision == known.revision:
+            continue  # the same content: the same revision
+        changed.append(key)
         session.execute(
             update(store.EventRevisionRow)
             .where(
                 store.EventRevisionRow.uid == key,
-                store.EventRevisionRow.fingerprint == old.fingerprint,
-                store.EventRevisionRow.sequence == old.sequence,
+                store.EventRevisionRow.fingerprint == row.fingerprint,
+                store.EventRevisionRow.sequence == row.sequence,
             )
-            .values(fingerprint=prints[keys[key]], sequence=old.sequence + 1, modified=now)
+            .values(fingerprint=print_, sequence=revision.sequence, modified=revision.modified)
             .execution_options(synchronize_session=False)
         )
     if missing or changed:
@@ -159,6 +157,11 @@ def _revisions(
     }
 
 
+def _known(row: store.EventRevisionRow) -> KnownEvent:
+    """Return what a revision row says the event said, and its revision then."""
+    return KnownEvent(row.fingerprint, EventRevision(sequence=row.sequence, modified=row.modified))
+
+
 def _read(session: Session, keys: Iterable[str]) -> dict[str, store.EventRevisionRow]:
     found = session.scalars(
         select(store.EventRevisionRow).where(store.EventRevisionRow.uid.in_(list(keys)))
@@ -168,10 +171,11 @@ def _read(session: Session, keys: Iterable[str]) -> dict[str, store.EventRevisio
 
 def _insert_missing(session: Session, entries: list[tuple[str, str]], now: datetime) -> None:
     """Insert first sightings at sequence 0, ignoring any another request inserted first."""
-    values = [
-        {"uid": key, "fingerprint": print_, "sequence": 0, "modified": now}
-        for key, print_ in entries
-    ]
+    values = []
+    for key, print_ in entries:
+        first = revise(None, print_, now)
+        row = {"uid": key, "fingerprint": print_}
+        values.append(row | {"sequence": first.sequence, "modified": first.modified})
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
         insert = sqlite.insert if dialect == "sqlite" else postgresql.insert

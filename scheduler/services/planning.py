@@ -28,11 +28,9 @@ from scheduler.store import (
     assignment_from_row,
     org_with_earlier_plans,
     problem_for_plan,
-    published,
 )
 
 DRAFT, PUBLISHED, SUPERSEDED = PlanState.DRAFT, PlanState.PUBLISHED, PlanState.SUPERSEDED
-ROLE_ORDER = {role: n for n, role in enumerate(model.ROLES)}
 
 
 class PlanError(ValueError):
@@ -46,21 +44,6 @@ class Generated:
     plan: PlanRow | None
     explanation: list[str]
     report: FairnessReport | None
-
-
-@dataclass(frozen=True)
-class OnCall:
-    """Who holds a role of a team's shift `[start, end)` (UTC), with what pages need."""
-
-    team_key: str
-    team_name: str
-    role: str
-    person_key: str
-    person_name: str
-    start: datetime
-    end: datetime
-    runbook: str | None
-    services: tuple[str, ...]
 
 
 def generate(
@@ -269,32 +252,6 @@ def next_quarter_start(session: Session, org_id: int, today: date) -> date:
     return max(end + timedelta(days=-end.weekday() % 7), next_monday)
 
 
-def _published_rows(session: Session, org_id: int, *conditions) -> list:
-    """Return (assignment, plan) pairs of active teams' published shifts, in time order."""
-    query = (
-        published(org_id)
-        .join(TeamRow, AssignmentRow.team_id == TeamRow.id)
-        .where(TeamRow.active.is_(True), *conditions)
-    )
-    return [(a, a.plan) for a in session.scalars(query)]
-
-
-def on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
-    """Return who holds each role of each active team at `at`, from published plans only."""
-    rows = _published_rows(session, org_id, AssignmentRow.start <= at, AssignmentRow.end > at)
-    return _crews([a for a, _ in rows], {a.id: p for a, p in rows})
-
-
-def next_on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
-    """Return, per active team, the next shift's crew starting after `at` (published plans)."""
-    rows = _published_rows(session, org_id, AssignmentRow.start > at)
-    first: dict[int, datetime] = {}
-    for a, _ in rows:
-        first.setdefault(a.team_id, a.start)
-    chosen = [(a, p) for a, p in rows if a.start == first[a.team_id]]
-    return _crews([a for a, _ in chosen], {a.id: p for a, p in chosen})
-
-
 def fairness_of(session: Session, plan_id: int) -> FairnessReport:
     """Measure a stored plan as it stands now (swaps included)."""
     row = session.get(PlanRow, plan_id)
@@ -308,34 +265,6 @@ def fairness_of(session: Session, plan_id: int) -> FairnessReport:
         if a.person in org.people_by_id and a.shift.team in org.teams_by_id
     ]
     return fairness_report(problem, assignments, DayCalendar(problem.org), row.lower_bound)
-
-
-def _crews(assignments: list[AssignmentRow], plan_of: dict[int, PlanRow]) -> list[OnCall]:
-    """Keep, per team, the assignments of the newest plan among those that cover the time."""
-
-    def rank(a: AssignmentRow) -> tuple:
-        plan = plan_of[a.id]
-        return (plan.start, plan.published_at or plan.created_at, plan.version)
-
-    best: dict[int, tuple] = {}
-    for a in assignments:
-        best[a.team_id] = max(best.get(a.team_id, rank(a)), rank(a))
-    kept = [a for a in assignments if rank(a) == best[a.team_id]]
-    kept.sort(key=lambda a: (a.team.id, a.start, ROLE_ORDER.get(a.role, 9), a.id))
-    return [
-        OnCall(
-            team_key=a.team.key,
-            team_name=a.team.name,
-            role=a.role,
-            person_key=a.person.key,
-            person_name=a.person.name,
-            start=a.start,
-            end=a.end,
-            runbook=a.team.runbook,
-            services=tuple(a.team.services or ()),
-        )
-        for a in kept
-    ]
 
 
 def _summary(row: PlanRow) -> dict:

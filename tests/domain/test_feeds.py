@@ -12,13 +12,15 @@ from support.icaljs import ical_js_events
 
 from scheduler.domain.feeds import (
     EventRevision,
+    KnownEvent,
     event_uid,
     feed_bytes,
+    fingerprints,
     person_feed,
+    revise,
     team_feed,
-    write_feeds,
 )
-from scheduler.domain.model import Assignment, Org, Person, Plan, Rotation, Shift, Team, Trainee
+from scheduler.domain.model import Assignment, Org, Person, Rotation, Shift, Team, Trainee
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 RUNBOOK = "https://wiki.acme.example/search/runbook"
@@ -134,7 +136,8 @@ def test_team_feed_uids_survive_a_swap():
     before = events(team_feed(org, plan, "search", NOW))
     after = events(team_feed(org, swapped, "search", NOW))
     assert [str(e["UID"]) for e in after] == [str(e["UID"]) for e in before]
-    assert str(after[0]["SUMMARY"]) == str(before[0]["SUMMARY"])
+    assert str(before[0]["SUMMARY"]) == "Search primary: Alice Chen"
+    assert str(after[0]["SUMMARY"]) == "Search primary: Carol Diaz"
     assert str(after[0]["DESCRIPTION"]).startswith("Primary: Carol Diaz\n")
     moved = event_uid(swapped[0], "person:carol")
     assert [str(e["UID"]) for e in events(person_feed(org, swapped, "carol", NOW))][0] == moved
@@ -256,8 +259,53 @@ def test_description_names_the_others_on_the_shift_and_the_runbook():
 
 def test_team_feed_holds_only_its_team():
     cal = team_feed(make_org(), make_assignments(), "ic", NOW)
-    assert [str(e["SUMMARY"]) for e in events(cal)] == ["Primary on-call: Incident command"]
+    assert [str(e["SUMMARY"]) for e in events(cal)] == ["Incident command primary: Alice Chen"]
     assert str(cal["X-WR-CALNAME"]) == "On-call: Incident command"
+
+
+def test_team_feed_titles_name_the_team_the_role_and_the_person():
+    cal = parse(feed_bytes(team_feed(make_org(), make_assignments(), "search", NOW)))
+    assert [str(e["SUMMARY"]) for e in events(cal)] == [
+        "Search primary: Alice Chen",
+        "Search secondary: Bob Li",
+        "Search shadow: Neha Joshi",
+        "Search primary: Bob Li",
+        "Search secondary: Carol Diaz",
+        "Search primary: Carol Diaz",
+        "Search secondary: Alice Chen",
+    ]
+
+
+def test_a_name_with_crlf_and_begin_vevent_stays_in_the_title():
+    nasty = "Alice\r\nBEGIN:VEVENT\r\nUID:evil\r\nEND:VEVENT"
+    data = feed_bytes(team_feed(make_org(alice=nasty), make_assignments(), "search", NOW))
+    assert data.count(b"\r\nBEGIN:VEVENT\r\n") == 7 and b"\r\nUID:evil" not in data
+    assert str(events(parse(data))[0]["SUMMARY"]) == (
+        "Search primary: Alice BEGIN:VEVENT UID:evil END:VEVENT"
+    )
+
+
+def test_revise_keeps_the_revision_of_the_same_content_and_raises_a_change():
+    earlier = EventRevision(2, NOW - WEEK)
+    known = KnownEvent("a" * 64, earlier)
+    assert revise(None, "b" * 64, NOW) == EventRevision(0, NOW)
+    assert revise(known, "a" * 64, NOW) == earlier
+    assert revise(known, "b" * 64, NOW) == EventRevision(3, NOW)
+    # A clock that went back never takes LAST-MODIFIED back with it.
+    assert revise(known, "b" * 64, NOW - 2 * WEEK) == EventRevision(3, NOW - WEEK)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        revise(known, "b" * 64, datetime(2026, 12, 1))
+
+
+def test_fingerprints_ignore_the_revision_and_see_the_content():
+    org, plan = make_org(), make_assignments()
+    first = fingerprints(team_feed(org, plan, "search", NOW))
+    uid = event_uid(plan[0], "team:search")
+    revised = team_feed(org, plan, "search", NOW + WEEK, {uid: EventRevision(5, NOW + WEEK)})
+    assert fingerprints(revised) == first
+    assert fingerprints(parse(feed_bytes(revised))) == first  # a parsed feed reads the same
+    renamed = fingerprints(team_feed(make_org(alice="Alice Chen-Li"), plan, "search", NOW))
+    assert renamed[uid] != first[uid]
 
 
 NASTY = [
@@ -295,31 +343,6 @@ def test_feeds_parse_back_without_errors():
     for data in all_feeds(make_org(), make_assignments()).values():
         cal = parse(data)
         assert all(not component.errors for component in cal.walk())
-
-
-def test_write_feeds_writes_one_file_per_member_and_team(tmp_path):
-    org, plan = make_org(), Plan(make_assignments())
-    paths = write_feeds(org, plan, tmp_path / "feeds", NOW)
-    names = [p.name for p in paths]
-    assert names == [f"{p}.ics" for p in ("alice", "bob", "neha", "carol", "dan")] + [
-        "team-search.ics",
-        "team-ic.ics",
-    ]
-    assert all(p.parent == tmp_path / "feeds" for p in paths)
-    alice = (tmp_path / "feeds" / "alice.ics").read_bytes()
-    assert alice == feed_bytes(person_feed(org, plan.assignments, "alice", NOW))
-    dan = parse((tmp_path / "feeds" / "dan.ics").read_bytes())
-    assert events(dan) == [] and str(dan["X-WR-CALNAME"]) == "On-call: Dan Okafor"
-
-
-def test_write_feeds_refuses_a_file_name_clash(tmp_path):
-    org = make_org()
-    clash = Person("team-ic", "Ian Clash", "UTC")
-    ic = dataclasses.replace(org.team("ic"), members=("alice", "dan", "team-ic"))
-    org = dataclasses.replace(org, people=org.people + (clash,), teams=(org.teams[0], ic))
-    with pytest.raises(ValueError, match="team-ic.ics"):
-        write_feeds(org, Plan(make_assignments()), tmp_path, NOW)
-    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("nasty", [None, *NASTY])

@@ -1,4 +1,7 @@
-"""The org file: every key of the docs/org-file.md example, defaults, zones, located errors."""
+"""The org file: every key of the example in docs/org-file.md, defaults, time zones, and errors.
+
+Errors say where: the key path and the line.
+"""
 
 from __future__ import annotations
 

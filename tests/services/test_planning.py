@@ -12,7 +12,7 @@ from support.world import SAMPLE, START, imported
 
 from scheduler import store
 from scheduler.domain import rules
-from scheduler.services import planning
+from scheduler.services import oncall, planning
 from scheduler.services.planning import PlanError
 
 NOW = SAMPLE.now
@@ -100,10 +100,10 @@ def test_on_call_answers_from_published_plans_only(sessions):
     # Monday 11 January 2027, 15:00 in New York: the second week of the plan.
     at = datetime(2027, 1, 11, 20, tzinfo=UTC)
     with sessions() as session:
-        assert planning.on_call(session, org_id, at) == []  # a draft pages nobody
+        assert oncall.on_call(session, org_id, at) == []  # a draft pages nobody
     publish(sessions, plan_id)
     with sessions() as session:
-        crew = planning.on_call(session, org_id, at)
+        crew = oncall.on_call(session, org_id, at)
         expected = session.scalars(
             select(store.AssignmentRow).where(
                 store.AssignmentRow.plan_id == plan_id,
@@ -121,10 +121,10 @@ def test_on_call_answers_from_published_plans_only(sessions):
         assert first.services == ("cart", "checkout-api")
         assert first.person_name in {p.name for p in team_org().people}
         # The handoff instant belongs to the incoming crew.
-        handoff = planning.on_call(session, org_id, first.end)
+        handoff = oncall.on_call(session, org_id, first.end)
         assert handoff and all(c.start == first.end for c in handoff)
-        assert planning.on_call(session, org_id, datetime(2026, 12, 1, tzinfo=UTC)) == []
-        nxt = planning.next_on_call(session, org_id, at)
+        assert oncall.on_call(session, org_id, datetime(2026, 12, 1, tzinfo=UTC)) == []
+        nxt = oncall.next_on_call(session, org_id, at)
         assert nxt and all(c.start == first.end for c in nxt)
 
 
@@ -143,9 +143,9 @@ def test_a_newer_published_plan_answers_for_its_weeks(sessions):
             for a in session.get(store.PlanRow, replan).assignments
             if a.start <= week3 < a.end
         }
-        crew = planning.on_call(session, org_id, week3)
+        crew = oncall.on_call(session, org_id, week3)
         assert {c.role: c.person_key for c in crew} == holders
-        assert len(planning.on_call(session, org_id, week1)) == 2
+        assert len(oncall.on_call(session, org_id, week1)) == 2
         assert planning.plan_covering(session, org_id, week3).id == replan
         assert planning.plan_covering(session, org_id, week1).id == quarter
         assert planning.plan_covering(session, org_id, datetime(2027, 6, 1, tzinfo=UTC)) is None
@@ -201,14 +201,14 @@ def test_a_restart_loses_nothing_that_was_committed(engine, db_url):
     publish(sessions, plan_id)
     at = datetime(2027, 1, 11, 20, tzinfo=UTC)
     with sessions() as session:
-        before = planning.on_call(session, org_id, at)
+        before = oncall.on_call(session, org_id, at)
     engine.dispose()  # the server stops: every connection closes
 
     restarted = store.make_engine(db_url, schema=worker_schema(db_url))
     try:
         store.migrate(restarted)  # what a starting server does; it must not lose data
         with store.session_factory(restarted)() as session:
-            assert planning.on_call(session, org_id, at) == before
+            assert oncall.on_call(session, org_id, at) == before
             row = session.get(store.PlanRow, plan_id)
             assert row.state == "published" and len(row.assignments) == WEEKS * 2
             assert len(store.org_from_rows(session, row_org(session, row)).people) == 8

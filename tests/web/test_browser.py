@@ -201,8 +201,8 @@ def fetch_feed(url: str) -> dict[str, FeedEvent]:
 
 
 def events_at(events: dict[str, FeedEvent], start: datetime, role: str) -> list[FeedEvent]:
-    title = f"{role.capitalize()} on-call:"
-    return [e for e in events.values() if e.start == start and e.summary.startswith(title)]
+    """Return the events of one role on the shift starting at `start` (the UID names the role)."""
+    return [e for e in events.values() if e.start == start and f"-{role}." in e.uid]
 
 
 def screenshot(page, name: str) -> None:
@@ -281,4 +281,6 @@ def test_offer_accept_and_both_feeds_change(live, page):
     team_after = events_at(fetch_feed(team_feed), scene.shift_start, scene.role)
     assert [e.uid for e in team_after] == [team_before[0].uid]
     assert f"{scene.role.capitalize()}: {scene.teammate_name}" in team_after[0].description
+    assert team_after[0].summary == f"Checkout {scene.role}: {scene.teammate_name}"
+    assert team_before[0].summary == f"Checkout {scene.role}: {scene.engineer_name}"
     assert team_after[0].sequence > team_before[0].sequence

@@ -1,4 +1,7 @@
-"""Feeds over HTTP (docs/feeds.md#serving-over-http): headers, revalidation, revisions, escaping."""
+"""Calendar feeds over HTTP (docs/feeds.md#serving-over-http).
+
+Headers, revalidation, revisions, titles and injection.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +61,15 @@ def test_a_team_feed_holds_every_role_of_every_shift(client, world, sessions):
     body = client.get(url(world.team_feeds["checkout"])).get_data()
     with sessions() as session:
         planned = shifts(session, world)
-    assert len(events(body)) == len(planned) == 6
+        titles = {
+            f"checkout-{a.start:%Y%m%dT%H%MZ}-{a.role}.team-checkout@rota": (
+                f"Checkout {a.role}: {a.person.name}"
+            )
+            for a in planned
+        }
+    found = events(body)
+    assert len(found) == len(planned) == 6
+    assert {uid: str(event["SUMMARY"]) for uid, event in found.items()} == titles
 
 
 def test_the_etag_and_bytes_are_stable_while_nothing_changes(client, world, clock):
@@ -142,6 +153,7 @@ def test_a_swap_raises_sequence_and_changes_both_feeds(client, world, sessions, 
     assert after[uid_team]["LAST-MODIFIED"].dt == NOW + timedelta(hours=2)
     assert after[uid_team]["DTSTAMP"].dt == NOW + timedelta(hours=2)
     assert "Primary: Grace Hopper" in str(after[uid_team]["DESCRIPTION"])
+    assert str(after[uid_team]["SUMMARY"]) == "Checkout primary: Grace Hopper"
     unchanged = [uid for uid in before if uid != uid_team and "20270111" not in uid]
     assert unchanged and all(after[uid]["SEQUENCE"] == 0 for uid in unchanged)
 
@@ -170,7 +182,11 @@ def test_a_changed_person_on_the_shift_raises_sequence_in_the_holders_feed(clien
 
 
 def test_names_cannot_inject_lines_or_properties(client, world, sessions):
-    hostile = "Eve\r\nATTENDEE:mailto:evil@example.com\nX-EVIL;VALUE=TEXT:1; STATUS:CANCELLED"
+    hostile = (
+        "Eve\r\nATTENDEE:mailto:evil@example.com\nX-EVIL;VALUE=TEXT:1; STATUS:CANCELLED"
+        "\r\nBEGIN:VEVENT\r\nUID:evil@rota\r\nEND:VEVENT"
+    )
+    team_events = len(events(client.get(url(world.team_feeds["checkout"])).get_data()))
     with sessions.begin() as session:
         session.scalars(select(PersonRow).where(PersonRow.key == "ken")).one().name = hostile
         session.get(TeamRow, world.teams["checkout"]).name = hostile
@@ -189,10 +205,17 @@ def test_names_cannot_inject_lines_or_properties(client, world, sessions):
             b"DTSTAMP", b"UID", b"SEQUENCE", b"DESCRIPTION", b"LAST-MODIFIED", b"TRANSP",
         }  # fmt: skip
         cal = Calendar.from_ical(body)
-        for event in events(body).values():
+        found = events(body)
+        assert "evil@rota" not in found
+        for event in found.values():
             assert "STATUS" not in event and "ATTENDEE" not in event
             assert "X-EVIL" not in event
             assert "\n" not in str(event["SUMMARY"])
+        if (
+            token == world.team_feeds["checkout"]
+        ):  # Ken's name is in his events' titles, on one line
+            assert len(found) == team_events
+            assert any("BEGIN:VEVENT UID:evil@rota" in str(e["SUMMARY"]) for e in found.values())
         assert "\n" not in str(cal["X-WR-CALNAME"])
 
 

@@ -10,7 +10,7 @@ from support.builders import EVIL
 from support.web_support import login, post
 from support.world import PAGES, shift_of
 
-from scheduler.services import leave, planning, swaps
+from scheduler.services import leave, oncall, planning, swaps
 from scheduler.store import PersonRow
 
 NOW = PAGES.now
@@ -64,7 +64,7 @@ def test_home_follows_the_clock(client, world, sessions, clock):
 
 def test_home_matches_the_on_call_service(client, world, sessions):
     with sessions() as session:
-        expected = planning.on_call(session, world.org_id, NOW)
+        expected = oncall.on_call(session, world.org_id, NOW)
     login(client, "admin")
     html = client.get("/").text
     for entry in expected:
