@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.domain.text import local_clock
 from scheduler.services.swaps.errors import SwapNotFound, SwapRefused
 from scheduler.store import AssignmentRow, PersonRow, SwapRow, UserRow
 
@@ -42,8 +41,8 @@ def person(session: Session, person_id: int, org_id: int) -> PersonRow:
 
 def label(row: AssignmentRow) -> str:
     """Name a shift in its team's local time: 'Primary on Ops, Mon 2027-01-11 09:00 (UTC)'."""
-    local = row.start.astimezone(ZoneInfo(row.team.timezone))
-    return f"{row.role.title()} on {row.team.name}, {local:%a %Y-%m-%d %H:%M} ({row.team.timezone})"
+    when = local_clock(row.start, row.team.timezone)
+    return f"{row.role.title()} on {row.team.name}, {when} ({row.team.timezone})"
 
 
 def key(session: Session, person_id: int | None) -> str | None:
