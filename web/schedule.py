@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, render_template, request
 
+from scheduler.domain.model import Role
 from scheduler.domain.shifts import local_midnight
 from scheduler.services import planning, queries
 from scheduler.store import AssignmentRow, TimeOffRow
@@ -61,8 +62,8 @@ def team(key: str):
         "schedule.html",
         team=team_row,
         weeks=weeks,
-        roles=[r for r in team_row.rotation.get("roles", ("primary",)) if r != "shadow"],
-        shadows=any(a.role == "shadow" for a in shifts),
+        roles=[r for r in team_row.rotation.get("roles", (Role.PRIMARY,)) if r != Role.SHADOW],
+        shadows=any(a.role == Role.SHADOW for a in shifts),
         first=first,
         previous=first - timedelta(weeks=QUARTER_WEEKS),
         following=first + timedelta(weeks=QUARTER_WEEKS),

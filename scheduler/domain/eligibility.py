@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.model import Assignment, Org, Person, Problem, Shift
+from scheduler.domain.model import Assignment, Org, Person, Problem, Role, Shift
 from scheduler.domain.shifts import local_midnight
 
 # A wall-clock gap differs from the real one only by the change of the zone's UTC offset in
@@ -111,8 +111,8 @@ def may_hold(problem: Problem, person: Person, role: str) -> bool:
     """
     if role == "shadow":
         return person.is_trainee
-    if role == "primary" and person.trainee and person.trainee.secondaries:
-        return any("secondary" in t.rotation.roles for t in problem.org.teams_of(person.id))
+    if role == Role.PRIMARY and person.trainee and person.trainee.secondaries:
+        return any(Role.SECONDARY in t.rotation.roles for t in problem.org.teams_of(person.id))
     return True
 
 
@@ -123,7 +123,7 @@ def candidates(problem: Problem) -> dict[tuple[Shift, str], list[str]]:
     for shift in problem.shifts:
         team = org.team(shift.team)
         free = [m for m in team.members if unavailability(problem, shift, m) is None]
-        for role in (*team.rotation.roles, "shadow"):
+        for role in (*team.rotation.roles, Role.SHADOW):
             result[(shift, role)] = [m for m in free if may_hold(problem, org.person(m), role)]
     return result
 

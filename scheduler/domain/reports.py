@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from scheduler.domain.fairness import FairnessReport
-from scheduler.domain.model import Assignment, Org, Plan
+from scheduler.domain.model import Assignment, Org, Plan, Role
 
 PLAN_COLUMNS = ["team", "role", "start", "end", "person"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -86,9 +86,9 @@ def summary_text(org: Org, plan: Plan, report: FairnessReport, seconds: float) -
                 "points",
                 "fair_share",
                 "ratio",
-                "primary",
-                "secondary",
-                "shadow",
+                Role.PRIMARY,
+                Role.SECONDARY,
+                Role.SHADOW,
                 "weekend_hours",
                 "holiday_hours",
             ]

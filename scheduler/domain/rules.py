@@ -20,7 +20,16 @@ from scheduler.domain.eligibility import (
     rest_reach,
     too_close,
 )
-from scheduler.domain.model import ROTATION_ROLES, Assignment, Leave, Org, Plan, Problem, Shift
+from scheduler.domain.model import (
+    ROTATION_ROLES,
+    Assignment,
+    Leave,
+    Org,
+    Plan,
+    Problem,
+    Role,
+    Shift,
+)
 from scheduler.domain.shifts import team_horizon
 from scheduler.domain.text import and_list, duration, name_of, shift_label
 
@@ -58,7 +67,7 @@ def coverage(problem: Problem, plan: Plan) -> list[Violation]:
     for a in sorted(plan.assignments):
         if a.shift not in known:
             why = "which is not a shift of this plan's rotations and horizon"
-        elif a.role not in (*problem.roles_of(a.shift), "shadow"):
+        elif a.role not in (*problem.roles_of(a.shift), Role.SHADOW):
             why = f"but the rotation has no {a.role} role ({', '.join(problem.roles_of(a.shift))})"
         else:
             held[a.shift, a.role].append(a.person)
@@ -70,9 +79,9 @@ def coverage(problem: Problem, plan: Plan) -> list[Violation]:
             people = held.get((shift, role), [])
             if len(people) != 1:
                 found.append(_role_count("coverage", org, shift, role, people, "exactly one"))
-        shadows = held.get((shift, "shadow"), [])
+        shadows = held.get((shift, Role.SHADOW), [])
         if len(shadows) > 1:
-            found.append(_role_count("coverage", org, shift, "shadow", shadows, "at most one"))
+            found.append(_role_count("coverage", org, shift, Role.SHADOW, shadows, "at most one"))
     return found
 
 
@@ -179,9 +188,9 @@ def roster(problem: Problem, plan: Plan) -> list[Violation]:
 def training(problem: Problem, plan: Plan) -> list[Violation]:
     """Trainees shadow a trained primary, then take secondaries, then carry the pager."""
     org, found = problem.org, []
-    primary_of = {a.shift: a.person for a in sorted(plan.assignments) if a.role == "primary"}
+    primary_of = {a.shift: a.person for a in sorted(plan.assignments) if a.role == Role.PRIMARY}
     for a in sorted(plan.assignments):
-        if a.role != "shadow" or a.person not in org.people_by_id:
+        if a.role != Role.SHADOW or a.person not in org.people_by_id:
             continue  # an unknown person is the membership rule's to report
         name = name_of(org, a.person)
         if not _is_trainee(org, a.person):
@@ -202,8 +211,8 @@ def training(problem: Problem, plan: Plan) -> list[Violation]:
 
 def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Violation]:
     trainee, name, found = org.person(person).trainee, name_of(org, person), []
-    shadows = sorted(a for a in mine if a.role == "shadow")
-    secondaries = sorted(a for a in mine if a.role == "secondary")
+    shadows = sorted(a for a in mine if a.role == Role.SHADOW)
+    secondaries = sorted(a for a in mine if a.role == Role.SECONDARY)
     if len(shadows) != trainee.shadows:
         teams = and_list([t.name for t in org.teams_of(person)]) or "no team"
         message = (
@@ -218,7 +227,7 @@ def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Vio
         done = sum(1 for s in secondaries if s.shift.end <= a.shift.start)
         if shadows_end is not None and a.shift.start < shadows_end:
             why = "before their shadow shifts have ended"
-        elif a.role == "primary" and done < trainee.secondaries:
+        elif a.role == Role.PRIMARY and done < trainee.secondaries:
             why = f"after only {done} of the {trainee.secondaries} secondary shifts they need first"
         else:
             continue
