@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler.domain.model import PlanState
-from scheduler.store import AssignmentRow, OrgRow, PersonRow, PlanRow, TimeOffRow
+from scheduler.store import AssignmentRow, OrgRow, PersonRow, TimeOffRow, published
 
 
 def published_shifts(
@@ -25,21 +24,8 @@ def published_shifts(
 
     Narrowed to one team or one person when given; an open end means no bound on that side.
     """
-    query = (
-        select(AssignmentRow)
-        .join(PlanRow)
-        .where(PlanRow.org_id == org_id, PlanRow.state == PlanState.PUBLISHED)
-        .options(selectinload(AssignmentRow.person), selectinload(AssignmentRow.team))
-        .order_by(AssignmentRow.start, AssignmentRow.team_id, AssignmentRow.id)
-    )
-    if team_id is not None:
-        query = query.where(AssignmentRow.team_id == team_id)
-    if person_id is not None:
-        query = query.where(AssignmentRow.person_id == person_id)
-    if start is not None:
-        query = query.where(AssignmentRow.end > start)
-    if end is not None:
-        query = query.where(AssignmentRow.start < end)
+    query = published(org_id, team_id=team_id, person_id=person_id, start=start, end=end)
+    query = query.options(selectinload(AssignmentRow.person), selectinload(AssignmentRow.team))
     return list(session.scalars(query))
 
 
