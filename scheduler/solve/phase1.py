@@ -24,9 +24,9 @@ from scheduler.solve.formulation import Key, RotaModel, add_max_ratio, compared,
 from scheduler.solve.options import SolveOptions
 from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 
-WORK_BASE = 1.0  # deterministic seconds of phase 1 for any group...
+WORK_BASE = 3.0  # deterministic seconds of phase 1 for any group...
 WORK_PER_VARIABLE = 1 / 2000  # ...and more by its size (a 12,000-variable group: 7 s)
-FIRST_SHARE = 0.5  # of the budget for the first direct minimisation
+FIRST_SHARE = 0.2  # of the budget for the first direct minimisation (checks settle faster)
 CHECK_SHARE = 0.25  # of what is left for each bisection check
 
 
