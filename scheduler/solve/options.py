@@ -16,8 +16,8 @@ class Progress:
     best value of it so far (None before the first plan), `bound` the proven lower bound on it;
     `group` counts from 1 to `groups`, `teams` names the group's rotations; `seconds` is the
     wall-clock time since the solve started. The org's max load ratio is the largest of the
-    groups', so a group with a higher ratio than the ones before raises it: `describe` names
-    the group, which says why.
+    groups' (`org_best`: of those before this one), so a group with a higher ratio raises it:
+    `describe` names the group, which says why.
     """
 
     phase: str
@@ -27,11 +27,15 @@ class Progress:
     group: int = 1
     groups: int = 1
     teams: tuple[str, ...] = ()
+    org_best: float | None = None  # the org's max load ratio from the groups before this one
 
     def describe(self) -> str:
         """Return one line, e.g. "group 3 of 12 (payments, ledger, …): ratio 1.21, bound 1.19"."""
         if self.phase == SPREAD:
             figures = f"spread {_figure(self.best, '.1f')}, bound {self.bound:.1f}"
+        elif self.best is not None and self.org_best and self.best <= self.org_best:
+            # Lower gains nothing: the org's ratio is the largest of its groups'.
+            figures = f"ratio {self.best:.4f}, within the org's {self.org_best:.4f} so far"
         else:
             figures = f"ratio {_figure(self.best, '.4f')}, bound {self.bound:.4f}"
         if self.groups == 1:

@@ -92,17 +92,20 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     def say(phase: str, n: int, teams: tuple[str, ...], best: float | None, bound: float):
         if options.progress:
             seconds = clock.monotonic() - started
-            options.progress(Progress(phase, best, bound, seconds, n + 1, len(models), teams))
+            before = max((r.best for r in results[:n]), default=0) / RATIO_SCALE or None
+            progress = Progress(phase, best, bound, seconds, n + 1, len(models), teams, before)
+            options.progress(progress)
 
     results: list[GroupResult] = []
-    spare = 0.0  # deterministic seconds earlier groups left unspent
+    spare = 0.0  # deterministic seconds earlier groups left unspent (at most doubles a budget)
     for n, rm in enumerate(models):
         enough = max((r.best for r in results), default=0)
 
         def report(r: GroupResult, n=n) -> None:
             say(RATIO, n, r.teams, r.best / RATIO_SCALE, max(r.bound, 0) / RATIO_SCALE)
 
-        work = phase1_work(rm, options) + spare
+        own = phase1_work(rm, options)
+        work = own + min(spare, own)
         result, spare = smallest_max_ratio(rm, options, budget, work, floor, enough, report)
         if result.infeasible:
             return Plan((), status=INFEASIBLE, solve_seconds=clock.monotonic() - started)
@@ -117,7 +120,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         def report_spread(best: float, low: float, n=n, teams=result.teams) -> None:
             say(SPREAD, n, teams, best, low)
 
-        work = phase2_work(result.rm, options) + spare
+        own = phase2_work(result.rm, options)
+        work = own + min(spare, own)
         spread, objective, deviations, left = least_spread(
             result, z_star, options, budget, work * (1 - WISHES_SHARE), report_spread
         )

@@ -28,7 +28,7 @@ from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 
 SPREAD_SCALE = 10_000  # the spread is optimised in units of 1/10,000 of a squared point
 WORK_BASE = 3.0  # deterministic seconds of phase 2 for any group...
-WORK_PER_VARIABLE = 1 / 2000  # ...and more by its size
+WORK_PER_VARIABLE = 1 / 4000  # ...and more by its size
 GRID = 16  # secants per person on an even grid from the start, so the first round is not blind
 MAX_ROUNDS = 12
 ROUND_SHARE = 0.5  # of what is left for each round but the last
