@@ -3,10 +3,11 @@
 The spread is `sum_p (L_p - S_p)^2`. With `s_p = round(S_p)`, `f_p = S_p - s_p` and the integer
 deviation `d_p = L_p - s_p`, each term is `d_p^2 - 2 f_p d_p + f_p^2`: the squares of integers,
 a linear term and a constant. A square `q_p >= d_p^2` is bounded below by secants
-`q >= (2k+1) d - k(k+1)`, exact at `d = k` and `k + 1`, added lazily: solve, add the secants at
-every deviation where `q < d^2`, solve again from the plan, until none is violated. Every model
-on the way is a relaxation, so each bound it proves is a bound on the true spread; once no
-secant is violated, the plan's spread is what the model measured.
+`q >= (2k+1) d - k(k+1)`, exact at `d = k` and `k + 1` (or, where a person's shifts can make
+only some deviations, the chord between two neighbouring ones), added lazily: solve, add the
+secants at every deviation where `q < d^2`, solve again from the plan, until none is violated.
+Every model on the way is a relaxation, so each bound it proves is a bound on the true spread;
+once no secant is violated, the plan's spread is what the model measured.
 
 When phase 2 ends (docs/fairness.md#when-a-solve-ends): a round proves its optimum and no secant
 is violated (the spread is proven), or the group's budget of deterministic time is spent, or
@@ -15,6 +16,7 @@ is violated (the spread is proven), or the group's budget of deterministic time 
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,18 +33,24 @@ WORK_BASE = 3.0  # deterministic seconds of phase 2 for any group...
 WORK_PER_VARIABLE = 1 / 4000  # ...and more by its size
 GRID = 16  # secants per person on an even grid from the start, so the first round is not blind
 MAX_ROUNDS = 12
+MAX_VALUES = 2000  # a person's reachable deviations listed up to this many (else an interval)
 ROUND_SHARE = 0.5  # of what is left for each round but the last
 
 
 @dataclass
 class Deviation:
-    """One person's deviation `d = L - round(S)` and the variable `q` bounding its square."""
+    """One person's deviation `d = L - round(S)` and the variable `q` bounding its square.
+
+    `values` are the deviations the person's shifts can make (sorted), when few enough to list;
+    a secant between two neighbours of them is exact at both and cuts off nothing between.
+    """
 
     person: str
     d: cp_model.IntVar
     q: cp_model.IntVar
     fraction: float  # S - round(S)
-    cuts: set[int] = field(default_factory=set)
+    values: list[int] = field(default_factory=list)
+    cuts: set[tuple[int, int]] = field(default_factory=set)
 
 
 @dataclass
@@ -73,10 +81,44 @@ def spread_of(rm: RotaModel, values: dict) -> float:
     return sum((load - rm.inputs.shares[p]) ** 2 for p, load in loads_of(rm, values).items())
 
 
-def _secant(rm: RotaModel, dev: Deviation, k: int) -> None:
-    if k not in dev.cuts:
-        dev.cuts.add(k)
-        rm.model.add(dev.q >= (2 * k + 1) * dev.d - k * (k + 1))
+def _secant(rm: RotaModel, dev: Deviation, a: int, b: int) -> None:
+    """Add `q >= (a + b) d - a b`: the chord of `d^2` through `d = a` and `d = b`."""
+    if (a, b) not in dev.cuts and a < b:
+        dev.cuts.add((a, b))
+        rm.model.add(dev.q >= (a + b) * dev.d - a * b)
+
+
+def _cut_at(rm: RotaModel, dev: Deviation, at: int) -> None:
+    """Make the square exact at deviation `at`: secants to its neighbours on either side."""
+    if not dev.values:
+        _secant(rm, dev, at - 1, at)
+        _secant(rm, dev, at, at + 1)
+        return
+    pos = bisect.bisect_left(dev.values, at)
+    pos = min(pos, len(dev.values) - 1)
+    at = dev.values[pos]
+    # Chords to the neighbours; at either end, the unit secant (valid for every integer).
+    _secant(rm, dev, dev.values[pos - 1] if pos > 0 else at - 1, at)
+    _secant(rm, dev, at, dev.values[pos + 1] if pos + 1 < len(dev.values) else at + 1)
+
+
+def _reachable(points: list[int], low: int, high: int) -> list[int] | None:
+    """Return every sum of a subset of `points` in `[low, high]`, or None when too many."""
+    reach = 1
+    for pts in points:
+        reach |= reach << pts
+    low = max(low, 0)
+    if high < low:
+        return None
+    window = (reach >> low) & ((1 << (high - low + 1)) - 1)
+    if window.bit_count() > MAX_VALUES:
+        return None
+    found = []
+    while window:
+        bit = window & -window
+        found.append(low + bit.bit_length() - 1)
+        window ^= bit
+    return found
 
 
 def add_spread(rm: RotaModel, start: dict) -> tuple[list[Deviation], cp_model.LinearExpr, float]:
@@ -98,13 +140,21 @@ def add_spread(rm: RotaModel, start: dict) -> tuple[list[Deviation], cp_model.Li
         most = history + sum(rm.points[(i, r, p)] for (i, r) in rm.by_person.get(p, {}))
         low = max(history - rounded, -reach)
         high = max(min(most - rounded, reach), low, loads[p] - rounded)
-        d = rm.model.new_int_var(low, high, f"deviation/{p}")
+        offered = [rm.points[(i, r, p)] for (i, r) in rm.by_person.get(p, {})]
+        sums = _reachable(offered, low + rounded - history, high + rounded - history)
+        values = [] if sums is None else [v + history - rounded for v in sums]
+        if values:
+            domain = cp_model.Domain.from_values(values)
+            d = rm.model.new_int_var_from_domain(domain, f"deviation/{p}")
+        else:
+            d = rm.model.new_int_var(low, high, f"deviation/{p}")
         rm.model.add(d == rm.planned(p) + history - rounded)
         q = rm.model.new_int_var(0, max(low * low, high * high), f"square/{p}")
-        dev = Deviation(p, d, q, share - rounded)
-        step = max(1, (high - low) // GRID)
-        for k in (*range(low, high, step), -1, 0, loads[p] - rounded - 1, loads[p] - rounded):
-            _secant(rm, dev, min(max(k, low), high))
+        dev = Deviation(p, d, q, share - rounded, values)
+        grid = values or list(range(low, high + 1))
+        step = max(1, len(grid) // GRID)
+        for at in (*grid[::step], 0, loads[p] - rounded):
+            _cut_at(rm, dev, min(max(at, grid[0]), grid[-1]))
         deviations.append(dev)
         terms.append(SPREAD_SCALE * q - round(2 * SPREAD_SCALE * dev.fraction) * d)
         offset += SPREAD_SCALE * dev.fraction**2
@@ -161,9 +211,7 @@ def least_spread(
             proven = status == cp_model.OPTIMAL
             break
         for dev in violated:
-            at = solver.value(dev.d)
-            _secant(rm, dev, at - 1)
-            _secant(rm, dev, at)
+            _cut_at(rm, dev, solver.value(dev.d))
         if left <= 0 or budget.left() <= 0:
             break
     rm.model.clear_objective()
@@ -207,9 +255,7 @@ def fewest_broken_wishes(
             result.values = values
             return status == cp_model.OPTIMAL and not violated, max(0.0, left)
         for dev in violated:
-            at = solver.value(dev.d)
-            _secant(rm, dev, at - 1)
-            _secant(rm, dev, at)
+            _cut_at(rm, dev, solver.value(dev.d))
         if left <= 0 or budget.left() <= 0:
             return False, 0.0
     return False, max(0.0, left)
