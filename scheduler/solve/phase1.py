@@ -26,8 +26,9 @@ from scheduler.solve.greedy import greedy_plan
 from scheduler.solve.options import SolveOptions
 from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 
-WORK_BASE = 3.0  # deterministic seconds of phase 1 for any group...
-WORK_PER_VARIABLE = 1 / 4000  # ...and more by its size (a 12,000-variable group: 6 s)
+WORK_LEAST = 3.0  # deterministic seconds of phase 1 that any group may spend...
+WORK_BASE = 12.0  # ...or its part of these, shared by the groups in proportion to size...
+WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size (a 12,000-variable group: 3 s)
 FIRST_SHARE = 0.2  # of the budget for the first direct minimisation (checks settle faster)
 CHECK_SHARE = 0.25  # of what is left for each bisection check
 GREEDY_FROM = 5000  # variables from which a greedy fair plan is the first hint
@@ -57,9 +58,12 @@ class GroupResult:
         return self.best <= max(self.bound, enough)
 
 
-def phase1_work(rm: RotaModel, options: SolveOptions) -> float:
-    """Return the deterministic seconds phase 1 of this group may spend, by its size."""
-    return options.effort * (WORK_BASE + len(rm.x) * WORK_PER_VARIABLE)
+def phase1_work(rm: RotaModel, options: SolveOptions, part: float) -> float:
+    """Return the deterministic seconds phase 1 of this group may spend, by its size.
+
+    `part` is the group's part of all the decision variables (0 to 1).
+    """
+    return options.effort * (max(WORK_LEAST, WORK_BASE * part) + len(rm.x) * WORK_PER_VARIABLE)
 
 
 def hint(rm: RotaModel, values: dict[Key, int]) -> None:

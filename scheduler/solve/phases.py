@@ -96,6 +96,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
             progress = Progress(phase, best, bound, seconds, n + 1, len(models), teams, before)
             options.progress(progress)
 
+    everything = max(1, sum(len(rm.x) for rm in models))
     results: list[GroupResult] = []
     spare = 0.0  # deterministic seconds earlier groups left unspent (at most doubles a budget)
     for n, rm in enumerate(models):
@@ -104,7 +105,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         def report(r: GroupResult, n=n) -> None:
             say(RATIO, n, r.teams, r.best / RATIO_SCALE, max(r.bound, 0) / RATIO_SCALE)
 
-        own = phase1_work(rm, options)
+        own = phase1_work(rm, options, len(rm.x) / everything)
         work = own + min(spare, own)
         result, spare = smallest_max_ratio(rm, options, budget, work, floor, enough, report)
         if result.infeasible:
@@ -120,7 +121,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         def report_spread(best: float, low: float, n=n, teams=result.teams) -> None:
             say(SPREAD, n, teams, best, low)
 
-        own = phase2_work(result.rm, options)
+        own = phase2_work(result.rm, options, len(result.rm.x) / everything)
         work = own + min(spare, own)
         spread, objective, deviations, left = least_spread(
             result, z_star, options, budget, work * (1 - WISHES_SHARE), report_spread

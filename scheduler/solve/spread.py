@@ -29,8 +29,8 @@ from scheduler.solve.phase1 import GroupResult, cap, hint, values_of
 from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 
 SPREAD_SCALE = 10_000  # the spread is optimised in units of 1/10,000 of a squared point
-WORK_BASE = 3.0  # deterministic seconds of phase 2 for any group...
-WORK_PER_VARIABLE = 1 / 4000  # ...and more by its size
+WORK_BASE = 4.0  # deterministic seconds of phases 2 and 3 shared by the groups by size...
+WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size
 GRID = 16  # secants per person on an even grid from the start, so the first round is not blind
 MAX_ROUNDS = 12
 MAX_VALUES = 2000  # a person's reachable deviations listed up to this many (else an interval)
@@ -62,9 +62,12 @@ class SpreadResult:
     proven: bool
 
 
-def phase2_work(rm: RotaModel, options: SolveOptions) -> float:
-    """Return the deterministic seconds phases 2 and 3 of this group may spend, by its size."""
-    return options.effort * (WORK_BASE + len(rm.x) * WORK_PER_VARIABLE)
+def phase2_work(rm: RotaModel, options: SolveOptions, part: float) -> float:
+    """Return the deterministic seconds phases 2 and 3 of this group may spend, by its size.
+
+    `part` is the group's part of all the decision variables (0 to 1).
+    """
+    return options.effort * (WORK_BASE * part + len(rm.x) * WORK_PER_VARIABLE)
 
 
 def loads_of(rm: RotaModel, values: dict) -> dict[str, int]:
