@@ -260,6 +260,7 @@ def big_org(
     cross_department: int = 0,
     seed: int = 300,
     weeks: int = 13,
+    incident_pool: int = 0,
 ) -> Org:
     """Case 5: `teams` rotations, `people` engineers, `shared` of them in two rotations.
 
@@ -270,7 +271,8 @@ def big_org(
     members (with 8 and one away, the 2-day rest of real hours cannot be kept across the
     23-hour shift of the spring DST change); two in three primary + secondary with a 2-day rest,
     the rest primary-only with a 1-day rest. A few part-timers and recent joiners; about a
-    third of people take leave.
+    third of people take leave. With `incident_pool`, that many people drawn from the weekly
+    teams also form a weekly incident-commander rotation (`ic`, primary + secondary, 7-day rest).
     """
     rng = random.Random(seed)
     n_daily = round(teams * daily_share)
@@ -345,6 +347,21 @@ def big_org(
                     handoff=rng.choice((time(9, 0), time(9, 30))),
                 )
             )
+    if incident_pool:
+        weekly = [m for spec in specs if spec.shift == "weekly" for m in spec.members]
+        pool = rng.sample(sorted(set(weekly)), incident_pool)
+        specs.append(
+            TeamSpec(
+                id="ic",
+                members=tuple(pool),
+                shift="weekly",
+                timezone="America/New_York",
+                country="US",
+                min_roster=incident_pool // 2,
+                min_rest=timedelta(days=7),
+                handoff=time(9, 0),
+            )
+        )
     away = {s.id: 1 if len(s.members) < 8 else 2 for s in specs}
     return _org(
         f"{people} people in {teams} rotations",
@@ -358,4 +375,23 @@ def big_org(
         weeks,
         heavy=people // 20,
         avoid=people // 30,
+    )
+
+
+def connected_org(
+    teams: int = 40, people: int = 300, incident_pool: int = 0, seed: int = 300
+) -> Org:
+    """A connected organisation: 10% of people hold a second rotation anywhere in the org.
+
+    Second rotations drawn from the whole org (not the department) chain most teams into one
+    group of rotations, as in real organisations; `incident_pool` adds an incident-commander
+    rotation drawn from the weekly teams.
+    """
+    shared = round(0.10 * people)
+    return big_org(
+        teams=teams,
+        people=people,
+        cross_department=shared,
+        incident_pool=incident_pool,
+        seed=seed,
     )

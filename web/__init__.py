@@ -81,7 +81,7 @@ def _config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         "BASE_URL": environ.get("ROTA_BASE_URL") or None,
         # Seconds the solver may spend on "Generate next quarter" (the page never waits longer).
         "SOLVE_SECONDS": float(environ.get("ROTA_SOLVE_SECONDS", "60")),
-        "SOLVE_WORKERS": int(environ.get("ROTA_SOLVE_WORKERS", "8")),
+        "SOLVE_WORKERS": int(environ.get("ROTA_SOLVE_WORKERS", "1")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "rota_session",

@@ -26,6 +26,7 @@ from flask import Flask
 
 from scheduler.services import planning
 from scheduler.solve import Progress, SolveOptions
+from scheduler.solve.options import RATIO
 from web import db
 
 log = logging.getLogger(__name__)
@@ -162,7 +163,9 @@ class Jobs:
 
     def _run(self, app: Flask, job: Job, actor: str) -> None:
         def progress(report: Progress) -> None:
-            job.phase, job.best, job.bound = report.phase, report.best, report.bound
+            job.phase = report.describe()  # the line the command line shows
+            if report.phase == RATIO:  # the page shows best and bound as ratios
+                job.best, job.bound = report.best, report.bound
             self.save(job, throttle=True)
 
         sessions = db.sessions(app)

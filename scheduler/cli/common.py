@@ -67,14 +67,42 @@ def warn(message: str) -> None:
 
 
 def show_progress(progress: Progress) -> None:
-    """Overwrite one terminal line on stderr with the solve's progress."""
-    best = "-" if progress.best is None else f"{progress.best:.4f}"
+    """Show the solve's progress on stderr: one line per group, overwritten while it improves.
+
+    A new group, or the spread after the ratio, starts a new line, so a group whose ratio is
+    higher than the last one's reads as that group's, never as the plan getting worse.
+    """
+    key = (progress.phase, progress.group)
+    if _shown and _shown[-1] != key:
+        click.echo("", err=True)
+    _shown[:] = [key]
     click.echo(
-        f"\r\033[K{progress.phase}: best {best}, bound {progress.bound:.4f} "
-        f"({progress.seconds:.1f} s)",
+        f"\r\033[K{progress.describe()} ({progress.seconds:.1f} s)",
         nl=False,
         err=True,
     )
+
+
+_shown: list[tuple[str, int]] = []  # the line show_progress is overwriting
+
+
+def proof_fields(plan: model.Plan) -> dict:
+    """Say which objectives were proven and the gaps to their bounds (for `--json`)."""
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else round(value, 6)
+
+    return {
+        "proven": {
+            "max_load_ratio": plan.ratio_proven,
+            "spread": plan.spread_proven,
+            "wishes": plan.lower_objectives_proven,
+        },
+        "gaps": {"max_load_ratio": rounded(plan.ratio_gap), "spread": rounded(plan.spread_gap)},
+        "spread": rounded(plan.spread),
+        "spread_bound": rounded(plan.spread_bound),
+        "time_limit_reached": plan.capped,
+    }
 
 
 def load_org_file(path: str) -> model.Org:

@@ -17,6 +17,7 @@ from scheduler.cli.common import (
     no_plan,
     now,
     org_row,
+    proof_fields,
 )
 from scheduler.domain import model
 from scheduler.solve import SolveOptions
@@ -98,6 +99,7 @@ def plan_in_database(
                     "version": version,
                     "state": planning.DRAFT,
                 }
+                | proof_fields(result)
             )
         )
         return

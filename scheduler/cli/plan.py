@@ -18,6 +18,7 @@ from scheduler.cli.common import (
     no_plan,
     parse_date,
     parse_time,
+    proof_fields,
     show_progress,
     warn,
 )
@@ -48,7 +49,13 @@ class NotFound(click.ClickException):
 @click.option("--now", callback=parse_time, help="With --previous: shifts before this are kept.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @click.option("--time-limit", type=click.FloatRange(1, 3600), default=60, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=SolveOptions.num_workers,
+    show_default=True,
+    help="CP-SAT workers; above 1 they search interleaved, so plans stay reproducible.",
+)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
     "--db",
@@ -146,6 +153,7 @@ def plan(
                     "out": str(out),
                     "feeds": len(feeds),
                 }
+                | proof_fields(result)
             )
         )
     else:

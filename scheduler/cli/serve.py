@@ -110,7 +110,9 @@ class Login:
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Set everything up, then stop.")
 @click.option("--time-limit", type=click.FloatRange(1, 3600), default=60, show_default=True)
-@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=SolveOptions.num_workers, show_default=True
+)
 @db_option
 def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, workers, db_url):
     """Import ORGFILE, plan and publish WEEKS from START, create logins, write OUT, and serve.

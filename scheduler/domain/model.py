@@ -317,6 +317,10 @@ class Plan:
     `solver_bound` and `flow_bound` are proven lower bounds on the best ratio any plan can
     reach (CP-SAT's and the max-flow relaxation's); `lower_objectives_proven` says whether the
     spread and the wishes were proven optimal too; `solve_seconds` is wall-clock time.
+    `spread` is the plan's sum of `(L_p - S_p)^2` (squared points, docs/fairness.md) and
+    `spread_bound` a proven lower bound on it among plans of this max load ratio;
+    `spread_proven` says they meet. `capped` says the wall-clock time limit cut a search
+    short, the one case where the same inputs may give another plan (SPEC section 6).
     """
 
     assignments: tuple[Assignment, ...]
@@ -326,6 +330,34 @@ class Plan:
     flow_bound: float | None = None
     lower_objectives_proven: bool = False
     solve_seconds: float = 0.0
+    spread: float | None = None
+    spread_bound: float | None = None
+    spread_proven: bool = False
+    capped: bool = False
+
+    @property
+    def ratio_proven(self) -> bool:
+        """Whether the max load ratio is proven optimal (status OPTIMAL)."""
+        return self.status == Status.OPTIMAL
+
+    @property
+    def ratio_gap(self) -> float | None:
+        """Return the relative gap between the max load ratio and its proven lower bound."""
+        bound = self.lower_bound
+        if self.max_load_ratio is None or not bound:
+            return None
+        if self.ratio_proven:
+            return 0.0
+        return max(0.0, self.max_load_ratio / bound - 1)
+
+    @property
+    def spread_gap(self) -> float | None:
+        """Return the relative gap between the spread and its proven lower bound."""
+        if self.spread is None or self.spread_bound is None:
+            return None
+        if self.spread <= self.spread_bound or self.spread == 0:
+            return 0.0
+        return (self.spread - self.spread_bound) / self.spread
 
     @property
     def lower_bound(self) -> float | None:

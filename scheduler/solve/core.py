@@ -17,7 +17,7 @@ from scheduler.domain.model import Problem
 from scheduler.domain.points import DayCalendar
 from scheduler.solve.formulation import build
 from scheduler.solve.options import SolveOptions
-from scheduler.solve.phases import cp_solver
+from scheduler.solve.search import Budget, cp_solver
 
 NO_SMALLER_CAUSE = "the rules cannot all hold at once, but no smaller cause was found"
 
@@ -59,7 +59,7 @@ def infeasible_core(problem: Problem, time_limit: float = 20.0) -> list[RuleGrou
         rm.model.clear_assumptions()
         rm.model.add_assumptions([lit for _, lit in active])
         seconds = max(0.5, (deadline - clock.monotonic()) / 4)
-        solver = cp_solver(SolveOptions(num_workers=1), seconds)
+        solver = cp_solver(SolveOptions(num_workers=1), None, Budget(clock.monotonic() + seconds))
         status = solver.solve(rm.model)
         if status == cp_model.INFEASIBLE and active:
             chosen = set(solver.sufficient_assumptions_for_infeasibility())

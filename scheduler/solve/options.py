@@ -5,28 +5,64 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+RATIO, SPREAD = "max load ratio", "spread"  # the objectives a Progress can be about
+
 
 @dataclass(frozen=True)
 class Progress:
-    """A snapshot of a running solve.
+    """A snapshot of a running solve, about one group of rotations that share people.
 
-    `phase` names the objective being worked on ("max load ratio", ...); `best` is the best max
-    load ratio found so far (None before the first plan), `bound` the proven lower bound on it,
-    `seconds` the wall-clock time since the solve started.
+    `phase` names the objective being worked on (`RATIO` or `SPREAD`); `best` is the group's
+    best value of it so far (None before the first plan), `bound` the proven lower bound on it;
+    `group` counts from 1 to `groups`, `teams` names the group's rotations; `seconds` is the
+    wall-clock time since the solve started. The org's max load ratio is the largest of the
+    groups' (`org_best`: of those before this one), so a group with a higher ratio raises it:
+    `describe` names the group, which says why.
     """
 
     phase: str
     best: float | None
     bound: float
     seconds: float
+    group: int = 1
+    groups: int = 1
+    teams: tuple[str, ...] = ()
+    org_best: float | None = None  # the org's max load ratio from the groups before this one
+
+    def describe(self) -> str:
+        """Return one line, e.g. "group 3 of 12 (payments, ledger, …): ratio 1.21, bound 1.19"."""
+        if self.phase == SPREAD:
+            figures = f"spread {_figure(self.best, '.1f')}, bound {self.bound:.1f}"
+        elif self.best is not None and self.org_best and self.best <= self.org_best:
+            # Lower gains nothing: the org's ratio is the largest of its groups'.
+            figures = f"ratio {self.best:.4f}, within the org's {self.org_best:.4f} so far"
+        else:
+            figures = f"ratio {_figure(self.best, '.4f')}, bound {self.bound:.4f}"
+        if self.groups == 1:
+            return figures
+        names = ", ".join(self.teams[:3]) + (", …" if len(self.teams) > 3 else "")
+        return f"group {self.group} of {self.groups} ({names}): {figures}"
+
+
+def _figure(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
 
 
 @dataclass(frozen=True)
 class SolveOptions:
-    """How to solve: `time_limit` in seconds (a cap on the whole solve), CP-SAT's
-    `num_workers` and `seed`, and an optional `progress` callback taking a `Progress`."""
+    """How to solve.
+
+    `time_limit` (seconds of wall clock) is only a cap: a solve ends as soon as every
+    objective is proven or has stopped improving (docs/fairness.md#when-a-solve-ends), within
+    a budget of CP-SAT's deterministic time that grows with each group's size, times `effort`.
+    The budget does not depend on the machine's load, so the same inputs and options give the
+    same plan (SPEC 6) unless the cap cuts a search short. `num_workers` above 1 search in
+    CP-SAT's interleaved mode, deterministic too. `seed` is CP-SAT's random seed; `progress`
+    an optional callback taking a `Progress`.
+    """
 
     time_limit: float = 60.0
-    num_workers: int = 8
+    num_workers: int = 1
     seed: int = 1
+    effort: float = 1.0
     progress: Callable[[Progress], None] | None = None

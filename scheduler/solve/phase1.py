@@ -1,0 +1,184 @@
+"""Phase 1: the smallest max load ratio of one group of rotations (SPEC section 5).
+
+A direct minimisation from the max-flow floor finds a first plan (in large groups from a greedy
+fair plan as the hint), often proven at once when the floor is tight; bisection over capped
+feasibility checks then closes what is left. Each step spends CP-SAT deterministic time from
+the group's budget, never wall-clock slices, so the result does not depend on the machine's
+load.
+
+When a phase-1 search of a group ends (docs/fairness.md#when-a-solve-ends): its ratio is proven,
+or is no larger than a ratio another group already has (the org's max load ratio is the largest
+of the groups', so going lower gains nothing), or a bisection check could not be settled in its
+slice (the rest of the budget then goes to one last minimisation from the best plan), or the
+budget is spent.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.solve.formulation import Key, RotaModel, add_max_ratio, compared, scaled_ratio_of
+from scheduler.solve.greedy import greedy_plan
+from scheduler.solve.options import SolveOptions
+from scheduler.solve.search import SOLVED, Budget, cp_solver, run
+
+WORK_LEAST = 3.0  # deterministic seconds of phase 1 that any group may spend...
+WORK_BASE = 12.0  # ...or its part of these, shared by the groups in proportion to size...
+WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size (a 12,000-variable group: 3 s)
+FIRST_SHARE = 0.2  # of the budget for the first direct minimisation (checks settle faster)
+CHECK_SHARE = 0.25  # of what is left for each bisection check
+GREEDY_FROM = 5000  # variables from which a greedy fair plan is the first hint
+
+
+@dataclass
+class GroupResult:
+    """Phase 1 of one group: its best plan so far and what is proven about its ratio.
+
+    `best` and `bound` are in the model's integer units (`RATIO_SCALE`): no plan of this group
+    has a max load ratio below `bound`.
+    """
+
+    rm: RotaModel
+    z: cp_model.IntVar
+    values: dict[Key, int]
+    best: int
+    bound: int
+    infeasible: bool = False
+
+    @property
+    def teams(self) -> tuple[str, ...]:
+        return tuple(sorted({s.team for s in self.rm.shifts}))
+
+    def done(self, enough: int) -> bool:
+        """Whether lowering this group's ratio further can no longer lower the org's."""
+        return self.best <= max(self.bound, enough)
+
+
+def phase1_work(rm: RotaModel, options: SolveOptions, part: float) -> float:
+    """Return the deterministic seconds phase 1 of this group may spend, by its size.
+
+    `part` is the group's part of all the decision variables (0 to 1).
+    """
+    return options.effort * (max(WORK_LEAST, WORK_BASE * part) + len(rm.x) * WORK_PER_VARIABLE)
+
+
+def hint(rm: RotaModel, values: dict[Key, int]) -> None:
+    rm.model.clear_hints()
+    for k, v in rm.x.items():
+        rm.model.add_hint(v, values.get(k, 0))
+
+
+def values_of(rm: RotaModel, solver: cp_model.CpSolver) -> dict[Key, int]:
+    return {k: int(solver.value(v)) for k, v in rm.x.items()}
+
+
+def scaled_ratio(rm: RotaModel, values: dict[Key, int]) -> int:
+    """Return the max load ratio of a solution in the model's integer units."""
+    loads = {p: rm.inputs.history[p] for p in compared(rm)}
+    for (i, role, p), v in values.items():
+        if v and p in loads:
+            loads[p] += rm.points[(i, role, p)]
+    return max((scaled_ratio_of(rm, p, load) for p, load in loads.items()), default=0)
+
+
+def cap(rm: RotaModel, z: cp_model.IntVar, low: int, high: int) -> None:
+    """Set the domain of the ratio variable in place (cheaper than a new constraint)."""
+    domain = rm.model.proto.variables[z.index].domain
+    domain[0], domain[1] = low, high
+
+
+def smallest_max_ratio(
+    rm: RotaModel,
+    options: SolveOptions,
+    budget: Budget,
+    work: float,
+    floor: int,
+    enough: int,
+    report: Callable[[GroupResult], None],
+) -> tuple[GroupResult, float]:
+    """Minimise the group's max load ratio; return the result and the work left unspent.
+
+    `floor` is proven (the max-flow bound), `enough` a ratio another group already has: the
+    search stops once this group is at or below it. Raises TimeoutError when no plan was found
+    before the wall-clock cap and none was proven impossible.
+    """
+    z = add_max_ratio(rm)
+    top = rm.model.proto.variables[z.index].domain[1]
+    low = min(max(floor, enough), top)
+    cap(rm, z, low, top)
+    rm.model.minimize(z)
+    if len(rm.x) >= GREEDY_FROM:
+        hint(rm, greedy_plan(rm))
+    solver = cp_solver(options, work * FIRST_SHARE, budget)
+    status, spent = run(solver, rm.model, budget)
+    rm.model.clear_objective()
+    left = work - spent
+    minimised = status != cp_model.UNKNOWN
+    if not minimised:
+        # Not even one plan yet: ask only for feasibility, with whatever the cap leaves.
+        solver = cp_solver(options, None, budget)
+        status, spent = run(solver, rm.model, budget)
+        left -= spent
+    if status == cp_model.INFEASIBLE:
+        return GroupResult(rm, z, {}, 0, 0, infeasible=True), max(0.0, left)
+    if status not in SOLVED:
+        raise TimeoutError(f"no plan found within the time limit ({solver.status_name(status)})")
+    values = values_of(rm, solver)
+    best = scaled_ratio(rm, values)
+    result = GroupResult(rm, z, values, best, min(floor, best))
+    if minimised:
+        _raise_bound(result, solver, low, floor)
+    report(result)
+    while not result.done(enough) and left > 0:
+        middle = (max(result.bound, low) + result.best) // 2
+        cap(rm, z, low, middle)
+        hint(rm, result.values)
+        solver = cp_solver(options, left * CHECK_SHARE, budget)
+        status, spent = run(solver, rm.model, budget)
+        left -= spent
+        if status in SOLVED:
+            result.values = values_of(rm, solver)
+            result.best = min(result.best, scaled_ratio(rm, result.values))
+        elif status == cp_model.INFEASIBLE:
+            result.bound = middle + 1
+        else:
+            left = _minimise_rest(result, options, budget, left, low, floor)
+            report(result)
+            break
+        report(result)
+    cap(rm, z, 0, top)
+    return result, max(0.0, left)
+
+
+def _raise_bound(result: GroupResult, solver: cp_model.CpSolver, low: int, floor: int) -> None:
+    """Take CP-SAT's bound when it proves something about this group alone.
+
+    With `z >= low` in the model, a bound of exactly `low` may only mean the floor was reached
+    (when `low` came from another group); above it, it bounds this group's own best ratio.
+    """
+    bound = min(result.best, int(math.ceil(solver.best_objective_bound - 1e-9)))
+    if bound > low or low == floor:
+        result.bound = max(result.bound, bound)
+
+
+def _minimise_rest(
+    result: GroupResult, options: SolveOptions, budget: Budget, work: float, low: int, floor: int
+) -> float:
+    """Spend what is left minimising the ratio directly from the best plan; return work left."""
+    rm = result.rm
+    cap(rm, result.z, max(low, result.bound), result.best)
+    hint(rm, result.values)
+    rm.model.minimize(result.z)
+    solver = cp_solver(options, work, budget)
+    status, spent = run(solver, rm.model, budget)
+    rm.model.clear_objective()
+    if status in SOLVED:
+        values = values_of(rm, solver)
+        if scaled_ratio(rm, values) <= result.best:
+            result.values, result.best = values, scaled_ratio(rm, values)
+        _raise_bound(result, solver, max(low, result.bound), floor)
+    return work - spent
