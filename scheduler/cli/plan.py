@@ -176,6 +176,8 @@ def _with_previous(problem: Problem, path: str, now: datetime | None) -> Problem
                 previous.append(_previous_row(problem, by_key, path, line, row))
     except OSError as err:
         raise BadInput(f"{path}: cannot read ({err.strerror})") from None
+    except UnicodeDecodeError as err:
+        raise BadInput(f"{path}: not UTF-8 text (byte {err.start})") from None
     return Problem(
         org=problem.org,
         horizon=problem.horizon,

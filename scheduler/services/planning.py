@@ -180,8 +180,9 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
     """Make a draft the live plan; the plan it replaces (same org and start) is superseded.
 
     Publishes of one org take turns (a lock on the org's row), so two drafts of one quarter
-    published at once leave exactly one live. Raises PlanError (nothing changed) for a missing
-    plan or one that is not a draft.
+    published at once leave exactly one live. Each shift has at most one live crew: a draft
+    whose horizon overlaps a live plan of another start is refused. Raises PlanError (nothing
+    changed) for a missing plan, one that is not a draft, or an overlap.
     """
     found = session.get(PlanRow, plan_id)
     if found is None:
@@ -192,9 +193,18 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
         raise PlanError(f"plan #{plan_id} is {row.state}, not a draft; only a draft is published")
     live = session.scalars(
         select(PlanRow)
-        .where(PlanRow.org_id == row.org_id, PlanRow.start == row.start, PlanRow.state == PUBLISHED)
+        .where(PlanRow.org_id == row.org_id, PlanRow.state == PUBLISHED)
         .with_for_update()
     ).all()
+    for other in live:
+        if other.start != row.start and other.start < plan_end(row) and row.start < plan_end(other):
+            raise PlanError(
+                f"plan #{row.id} ({row.weeks} weeks from {row.start}) overlaps the live plan "
+                f"#{other.id} ({other.weeks} weeks from {other.start}): a shift would have two "
+                f"live crews; re-plan from {other.start} instead, or start on or after "
+                f"{plan_end(other)}"
+            )
+    live = [other for other in live if other.start == row.start]
     for old in live:
         old.state = SUPERSEDED
         audit.record(

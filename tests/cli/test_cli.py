@@ -320,6 +320,16 @@ def test_previous_plan_with_a_bad_row_names_file_and_line(tmp_path: Path) -> Non
     assert_no_traceback(result)
 
 
+def test_previous_plan_that_is_not_utf8_is_bad_input(tmp_path: Path) -> None:
+    previous = tmp_path / "old.csv"
+    previous.write_bytes(b"team,role,start,end,person\n\xff\xfe\n")
+    now = "2027-01-05T00:00:00+00:00"
+    result = plan(write(tmp_path, ORG), tmp_path / "out", "--previous", str(previous), "--now", now)
+    assert result.exit_code == 2
+    assert "old.csv" in result.stderr and "UTF-8" in result.stderr
+    assert_no_traceback(result)
+
+
 # --- the console script ----------------------------------------------------------------------
 
 
