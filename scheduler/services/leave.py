@@ -51,7 +51,17 @@ def add_leave(
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor, f"{kind}.create", kind, row.id, None, _summary(row), now)
+    audit.record(
+        session,
+        actor,
+        f"{kind}.create",
+        kind,
+        row.id,
+        None,
+        _summary(row),
+        now,
+        org_id=person.org_id,
+    )
     return row
 
 
@@ -60,10 +70,12 @@ def remove_leave(session: Session, leave_id: int, *, actor: str, now: datetime) 
     row = session.get(TimeOffRow, leave_id)
     if row is None:
         raise LeaveError(f"there is no leave #{leave_id}")
-    before = _summary(row)
+    before, org_id = _summary(row), row.person.org_id
     session.delete(row)
     session.flush()
-    audit.record(session, actor, f"{row.kind}.delete", row.kind, leave_id, before, None, now)
+    audit.record(
+        session, actor, f"{row.kind}.delete", row.kind, leave_id, before, None, now, org_id=org_id
+    )
 
 
 def conflicts(

@@ -270,3 +270,5 @@ class AuditRow(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The org the change belongs to; None for accounts and tokens, which only admins read.
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)

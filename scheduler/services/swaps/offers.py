@@ -145,7 +145,17 @@ def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) 
             accepted_by_id=actor_person_id,
         )
         after = rows.state(session, swap)
-        audit.record(session, actor, "swap.accept", "swap", swap.id, before, after, now)
+        audit.record(
+            session,
+            actor,
+            "swap.accept",
+            "swap",
+            swap.id,
+            before,
+            after,
+            now,
+            org_id=rows.org_id(swap),
+        )
         return swap
     carry_out(session, swap, SwapStatus.OPEN, moves, actor_person_id, actor, "swap.accept", now)
     return swap
@@ -230,5 +240,8 @@ def _created(
     session.add(swap)
     session.flush()
     actor = rows.person_actor(session, actor_person_id)
-    audit.record(session, actor, action, "swap", swap.id, None, rows.state(session, swap), now)
+    after = rows.state(session, swap)
+    audit.record(
+        session, actor, action, "swap", swap.id, None, after, now, org_id=rows.org_id(swap)
+    )
     return swap
