@@ -106,6 +106,7 @@ def team_fields(team: model.Team) -> dict[str, Any]:
         "holidays": list(team.holidays),
         "services": list(team.services),
         "runbook": team.runbook,
+        "swaps_need_approval": team.swaps_need_approval,
         "rotation": rotation_to_json(team.rotation),
     }
 
