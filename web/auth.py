@@ -25,8 +25,7 @@ from flask import (
     url_for,
 )
 
-from scheduler.services import accounts
-from scheduler.store import UserRow
+from scheduler.services import accounts, signin
 from web.db import get_session
 
 bp = Blueprint("auth", __name__)
@@ -34,18 +33,19 @@ bp = Blueprint("auth", __name__)
 
 @bp.before_app_request
 def load_user() -> None:
-    """Put the signed-in user (or None) on `g.user`."""
+    """Put the signed-in user (or None) on `g.user`; forget a session that has ended."""
     g.user = None
     if request.endpoint == "static":
         return
     header = current_app.config.get("TRUST_PROXY_HEADER")
     if header and request.headers.get(header):
-        name = request.headers[header]
-        g.user = accounts.user_by_name(get_session(), name)
+        user = accounts.user_by_name(get_session(), request.headers[header])
+        g.user = user if user is not None and user.active else None
         return
-    user_id = session.get("user_id")
-    if user_id is not None:
-        g.user = get_session().get(UserRow, user_id)
+    if "user_id" in session:
+        g.user = signin.session_user(get_session(), session["user_id"], session.get("generation"))
+        if g.user is None:
+            session.clear()  # signed out elsewhere, a new password, or a disabled account
 
 
 def wants_json() -> bool:
@@ -114,6 +114,7 @@ def login():
         if user is not None:
             session.clear()  # a fresh session on sign-in: no fixation
             session["user_id"] = user.id
+            session["generation"] = user.session_generation
             session.permanent = True
             return redirect(safe_next(next_url))
         flash("Wrong username or password.", "error")
@@ -123,6 +124,9 @@ def login():
 
 @bp.route("/logout", methods=("POST",))
 def logout():
-    """Sign out."""
+    """Sign out, ending every session of the user (on other browsers too)."""
+    if g.user is not None and "user_id" in session:
+        accounts.end_sessions(g.user)
+        get_session().commit()
     session.clear()
     return redirect(url_for("auth.login"))

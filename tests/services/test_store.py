@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from support.builders import DATA, TEAM_FILE
 
 from scheduler import store
@@ -15,6 +16,46 @@ def test_migrations_create_every_table_and_run_twice(engine):
     store.migrate(engine)  # a second run changes nothing
     tables = set(inspect(engine).get_table_names())
     assert {"orgs", "people", "teams", "plans", "assignments", "swaps", "tokens"} <= tables
+
+
+def test_upgrading_keeps_users_signed_up_and_plans_audited(engine):
+    """From 0001: users get generation 0 and stay active; a plan's audit entries name its org."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(store.__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO orgs (id, name, timezone, settings) VALUES (7, 'O', 'UTC', '{}')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO plans (id, org_id, start, weeks, version, state, solver_status, "
+                "solve_seconds, created_at, created_by) VALUES (9, 7, '2027-01-04', 1, 1, "
+                "'draft', 'OPTIMAL', 0, :at, 't')"
+            ),
+            {"at": datetime(2027, 1, 1, tzinfo=UTC)},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO audit_log (at, actor, action, entity, entity_id) "
+                "VALUES (:at, 't', 'plan.generate', 'plan', '9')"
+            ),
+            {"at": datetime(2027, 1, 1, tzinfo=UTC)},
+        )
+        connection.execute(
+            text("INSERT INTO users (username, is_admin, created_at) VALUES ('u', false, :at)"),
+            {"at": datetime(2027, 1, 1, tzinfo=UTC)},
+        )
+    store.migrate(engine)
+    with engine.connect() as connection:
+        user = connection.execute(text("SELECT session_generation, active FROM users")).one()
+        org_id = connection.execute(text("SELECT org_id FROM audit_log")).scalar()
+    assert (user.session_generation, bool(user.active), org_id) == (0, True, 7)
 
 
 def test_datetimes_come_back_aware_and_in_utc(sessions):
