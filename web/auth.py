@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -97,10 +98,28 @@ def require_person() -> int:
 
 
 def safe_next(target: str | None, default: str | None = None) -> str:
-    """Return `target` when it is a path on this site, else `default` (never an open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Return `target` when it is a path on this site, else `default` (never an open redirect).
+
+    Judged as a browser reads it: browsers drop tabs and newlines and read a backslash as a
+    slash, so a slash, a tab, a slash and a host name would leave the site. Any control
+    character, blank or backslash, even percent-encoded, refuses the target.
+    """
+    if target and _site_path(target):
         return target
     return default or url_for("home.index")
+
+
+def _site_path(target: str) -> bool:
+    """Tell whether `target` is a path on this site, after the normalisation browsers apply."""
+    if len(target) > 2000:
+        return False
+    for text in (target, unquote(target)):
+        if any(c.isspace() or not c.isprintable() or c == "\\" for c in text):
+            return False
+        if not text.startswith("/") or text.startswith("//"):
+            return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 @bp.route("/login", methods=("GET", "POST"))
