@@ -86,7 +86,7 @@ OFF_SITE = [
     "/x\r\nSet-Cookie: a=b",
     "/ /evil.example",
     "javascript:alert(1)",
-    "/\x00/evil",
+    "/\x7f/evil.example",
 ]
 
 
