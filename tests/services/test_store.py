@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, select, text
 from support.builders import DATA, TEAM_FILE
 
@@ -82,3 +84,34 @@ def test_org_settings_keep_weights_and_holidays():
     settings = store.org_settings(org)
     assert settings["weights"] == {"weekday": 2, "weekend": 3, "holiday": 4}
     assert [date.fromisoformat(d) for d in settings["extra_holidays"]] == list(org.extra_holidays)
+
+
+def _in_time(work, seconds: float = 5.0):
+    """Run `work` in a thread; return its result, or fail when it waits longer than `seconds`."""
+    result: list = []
+    thread = threading.Thread(target=lambda: result.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert result, f"still waiting after {seconds} s"
+    return result[0]
+
+
+def test_readers_never_wait_for_a_writer(engine, sessions):
+    readers = store.session_factory(engine, reads_only=True)
+    with sessions() as writer:
+        writer.add(store.OrgRow(name="Busy", timezone="UTC", settings={}))
+        writer.flush()  # holds SQLite's write lock until it ends
+
+        def count() -> int:
+            with readers() as reader:
+                return len(reader.scalars(select(store.OrgRow)).all())
+
+        assert _in_time(count) == 0  # the reader's snapshot: nothing uncommitted
+        writer.rollback()
+
+
+def test_a_reading_session_refuses_to_write(engine):
+    readers = store.session_factory(engine, reads_only=True)
+    with readers() as reader, pytest.raises(store.ReadOnlySessionError):
+        reader.add(store.OrgRow(name="Nope", timezone="UTC", settings={}))
+        reader.flush()
