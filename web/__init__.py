@@ -30,6 +30,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.get("SECURE_COOKIES") or app.config.get("SESSION_COOKIE_SECURE")
     )
 
+    from web import inputs
+
+    # Every `<int:...>` in a route is bounded to what an id column holds (else 404).
+    app.url_map.converters["int"] = inputs.IdConverter
     from web import (
         api,
         audit,
@@ -49,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
 
     app.config.setdefault("CLOCK", viewer.utcnow)
+    app.before_request(inputs.refuse_nul)
     db.init_app(app)
     csrf.init_app(app)
     for screen in (auth, home, schedule, shifts, swaps, leave, plans, fairness, audit, feeds_page):

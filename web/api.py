@@ -43,7 +43,7 @@ def authenticate() -> None:
     if scheme.lower() == "bearer" and token.strip():
         row = accounts.lookup_token(get_session(), "api", token.strip())
     user = get_session().get(UserRow, row.user_id) if row and row.user_id else None
-    if user is None:
+    if user is None or not user.active:
         raise ApiError(401, "unauthorized", "send a valid API token: Authorization: Bearer <token>")
     g.user = user
 

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from scheduler.domain.orgvalues import FIRST_DAY, LAST_DAY
 from scheduler.domain.shifts import at_local, local_midnight
 from scheduler.store import AssignmentRow, PersonRow, SwapRow, TeamRow, TimeOffRow
+from web.inputs import MAX_ID
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 MAX_BODY = 64 * 1024
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LEAP = re.compile(r"(T\d{2}:\d{2}:)60")
@@ -64,8 +65,10 @@ def instant(text: str | None, field: str, zone: str = "UTC", is_end: bool = Fals
     try:
         if _DATE.fullmatch(text):
             day = date.fromisoformat(text)
+            _check_years(day, field)
             return local_midnight(day + timedelta(days=1) if is_end else day, zone)
         moment = datetime.fromisoformat(_rfc3339(text))
+        _check_years(moment.date(), field)
         if moment.tzinfo is None:
             return at_local(moment.date(), moment.time(), zone)
         return moment.astimezone(UTC)
@@ -73,6 +76,12 @@ def instant(text: str | None, field: str, zone: str = "UTC", is_end: bool = Fals
         raise bad(
             field, f'{field} must be an ISO 8601 date or date-time like "2027-01-04T09:00Z"'
         ) from None
+
+
+def _check_years(day: date, field: str) -> None:
+    """Refuse a date outside the supported years (docs/org-file.md#limits) naming the field."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise bad(field, f"{field} must fall between {FIRST_DAY} and {LAST_DAY}")
 
 
 def _rfc3339(text: str) -> str:

@@ -10,8 +10,7 @@ from typing import Any
 
 from scheduler.domain.model import ROLES, SwapStatus
 from scheduler.services.leave import KINDS as LEAVE_KINDS
-
-MAX_ID = 2**31 - 1
+from web.inputs import MAX_ID
 
 
 def _ref(name: str) -> dict[str, str]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 
-from scheduler.services import audit
+from scheduler.services import audit, queries
 from web import auth
 from web.auth import login_required
 from web.db import get_session
@@ -24,7 +24,10 @@ def index():
     entity = request.args.get("entity") or None
     limit = request.args.get("limit", LIMITS[0], type=int)
     limit = limit if limit in LIMITS else LIMITS[0]
-    entries = audit.recent(get_session(), limit=limit, entity=entity)
+    session = get_session()
+    # Admins read every entry; a manager, only those of the orgs whose teams they manage.
+    orgs = None if auth.is_admin() else queries.managed_org_ids(session, g.user)
+    entries = audit.recent(session, limit=limit, entity=entity, org_ids=orgs)
     return render_template(
         "audit.html",
         entries=[(e, _changes(e.before, e.after)) for e in entries],

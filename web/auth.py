@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
@@ -25,8 +26,7 @@ from flask import (
     url_for,
 )
 
-from scheduler.services import accounts
-from scheduler.store import UserRow
+from scheduler.services import accounts, signin
 from web.db import get_session
 
 bp = Blueprint("auth", __name__)
@@ -34,18 +34,19 @@ bp = Blueprint("auth", __name__)
 
 @bp.before_app_request
 def load_user() -> None:
-    """Put the signed-in user (or None) on `g.user`."""
+    """Put the signed-in user (or None) on `g.user`; forget a session that has ended."""
     g.user = None
     if request.endpoint == "static":
         return
     header = current_app.config.get("TRUST_PROXY_HEADER")
     if header and request.headers.get(header):
-        name = request.headers[header]
-        g.user = accounts.user_by_name(get_session(), name)
+        user = accounts.user_by_name(get_session(), request.headers[header])
+        g.user = user if user is not None and user.active else None
         return
-    user_id = session.get("user_id")
-    if user_id is not None:
-        g.user = get_session().get(UserRow, user_id)
+    if "user_id" in session:
+        g.user = signin.session_user(get_session(), session["user_id"], session.get("generation"))
+        if g.user is None:
+            session.clear()  # signed out elsewhere, a new password, or a disabled account
 
 
 def wants_json() -> bool:
@@ -97,10 +98,28 @@ def require_person() -> int:
 
 
 def safe_next(target: str | None, default: str | None = None) -> str:
-    """Return `target` when it is a path on this site, else `default` (never an open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Return `target` when it is a path on this site, else `default` (never an open redirect).
+
+    Judged as a browser reads it: browsers drop tabs and newlines and read a backslash as a
+    slash, so a slash, a tab, a slash and a host name would leave the site. Any control
+    character, blank or backslash, even percent-encoded, refuses the target.
+    """
+    if target and _site_path(target):
         return target
     return default or url_for("home.index")
+
+
+def _site_path(target: str) -> bool:
+    """Tell whether `target` is a path on this site, after the normalisation browsers apply."""
+    if len(target) > 2000:
+        return False
+    for text in (target, unquote(target)):
+        if any(c.isspace() or not c.isprintable() or c == "\\" for c in text):
+            return False
+        if not text.startswith("/") or text.startswith("//"):
+            return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -114,6 +133,7 @@ def login():
         if user is not None:
             session.clear()  # a fresh session on sign-in: no fixation
             session["user_id"] = user.id
+            session["generation"] = user.session_generation
             session.permanent = True
             return redirect(safe_next(next_url))
         flash("Wrong username or password.", "error")
@@ -123,6 +143,9 @@ def login():
 
 @bp.route("/logout", methods=("POST",))
 def logout():
-    """Sign out."""
+    """Sign out, ending every session of the user (on other browsers too)."""
+    if g.user is not None and "user_id" in session:
+        accounts.end_sessions(g.user)
+        get_session().commit()
     session.clear()
     return redirect(url_for("auth.login"))

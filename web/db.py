@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 from scheduler import store
 
@@ -16,6 +16,7 @@ def init_app(app: Flask) -> None:
         store.migrate(engine)
     app.extensions["rota.engine"] = engine
     app.extensions["rota.sessions"] = store.session_factory(engine)
+    app.extensions["rota.readers"] = store.session_factory(engine, reads_only=True)
     app.teardown_appcontext(close_session)
 
 
@@ -24,10 +25,20 @@ def sessions(app: Flask | None = None) -> store.sessionmaker[store.Session]:
     return (app or current_app).extensions["rota.sessions"]
 
 
+# GET requests that write all the same: a feed stores the revisions of events it shows.
+WRITING_READS = ("feeds",)
+
+
 def get_session() -> store.Session:
-    """Return this request's session, opening it on first use."""
+    """Return this request's session, opening it on first use.
+
+    GET and HEAD requests only read (but for WRITING_READS), so their sessions take no write
+    lock on SQLite and never wait for a writer.
+    """
     if "db_session" not in g:
-        g.db_session = sessions()()
+        reads = request.method in ("GET", "HEAD") and request.blueprint not in WRITING_READS
+        factory = current_app.extensions["rota.readers"] if reads else sessions()
+        g.db_session = factory()
     return g.db_session
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from scheduler.domain.model import PlanState
 from scheduler.services import planning
 from scheduler.store import PlanRow
-from web import charts, viewer
+from web import charts, inputs, viewer
 from web.auth import login_required
 from web.db import get_session
 
@@ -63,7 +63,7 @@ def _plan() -> PlanRow | None:
     org, session = viewer.org(), get_session()
     if org is None:
         return None
-    plan_id = request.args.get("plan", type=int)
+    plan_id = inputs.optional_id("args", "plan")
     if plan_id is not None:
         row = session.get(PlanRow, plan_id)
         if row is None or row.org_id != org.id or row.state != PlanState.PUBLISHED:

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from scheduler.services import leave as leave_service
 from scheduler.services import queries
 from scheduler.store import PersonRow, TimeOffRow
-from web import viewer
+from web import inputs, viewer
 from web.auth import login_required
 from web.db import get_session
 
@@ -49,7 +49,7 @@ def index():
 @login_required
 def create():
     """Record leave for myself, or for a member of a team I manage."""
-    person = _person_in_reach(request.form.get("person_id", type=int))
+    person = _person_in_reach(inputs.optional_id("form", "person_id"))
     try:
         first = date.fromisoformat(request.form.get("first", ""))
         last = date.fromisoformat(request.form.get("last") or request.form.get("first", ""))

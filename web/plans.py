@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -20,7 +19,7 @@ from flask import (
 
 from scheduler.services import planning
 from scheduler.store import PlanRow
-from web import auth, viewer
+from web import auth, inputs, viewer
 from web.auth import login_required
 from web.db import get_session
 from web.jobs import Jobs
@@ -74,8 +73,8 @@ def index():
 def generate():
     """Start planning a horizon in the background and show its progress."""
     org = _org()
+    start = inputs.day(request.form.get("start"), "start")
     try:
-        start = date.fromisoformat(request.form.get("start", ""))
         weeks = int(request.form.get("weeks", "13"))
     except ValueError:
         abort(400, description="Give a start date like 2027-01-04 and a number of weeks.")

@@ -13,7 +13,7 @@ from scheduler.domain.model import Role
 from scheduler.domain.shifts import local_midnight
 from scheduler.services import planning, queries
 from scheduler.store import AssignmentRow, TimeOffRow
-from web import viewer
+from web import inputs, viewer
 from web.auth import login_required
 from web.db import get_session
 
@@ -75,10 +75,7 @@ def _start(session, org_id: int, timezone: str) -> date:
     """Return the quarter to show: ?start=, else the published plan running now, else this week."""
     text = request.args.get("start")
     if text:
-        try:
-            return date.fromisoformat(text)
-        except ValueError:
-            abort(400, description="start must be a date like 2027-01-04")
+        return inputs.day(text, "start")
     now = viewer.now()
     running = planning.plan_covering(session, org_id, now)
     if running is not None:

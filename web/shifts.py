@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template
 
 from scheduler.domain.model import SwapStatus
 from scheduler.services import planning, queries, swaps
 from scheduler.store import AssignmentRow, PersonRow
-from web import viewer
+from web import inputs, viewer
 from web.auth import login_required
 from web.db import get_session
 
@@ -70,8 +70,8 @@ def shift(assignment_id: int):
 
 def _preview(session, row: AssignmentRow):
     """Preview the swap named by ?to= (a teammate) or ?other= (a shift to trade for)."""
-    other_id = request.args.get("other", type=int)
-    to_id = request.args.get("to", type=int)
+    other_id = inputs.optional_id("args", "other")
+    to_id = inputs.optional_id("args", "to")
     other = session.get(AssignmentRow, other_id) if other_id else None
     if other is not None:
         if other.team.org_id != row.team.org_id:

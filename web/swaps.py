@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from scheduler.domain.model import SwapStatus
 from scheduler.services import swaps
 from scheduler.store import AssignmentRow, SwapRow
-from web import auth, viewer
+from web import auth, inputs, viewer
 from web.auth import login_required
 from web.db import get_session
 
@@ -52,7 +52,7 @@ def offer(assignment_id: int):
     row = _shift(assignment_id)
     if row is None:
         abort(404)
-    to = request.form.get("to_person_id", type=int)  # empty: anyone eligible
+    to = inputs.optional_id("form", "to_person_id")  # empty: anyone eligible
     return _attempt(
         lambda: swaps.offer(get_session(), row.id, me, to, viewer.now()),
         "Offer made.",
@@ -65,7 +65,7 @@ def offer(assignment_id: int):
 def trade(assignment_id: int):
     """Propose to trade my shift for a teammate's."""
     me = auth.require_person()
-    row, other = _shift(assignment_id), _shift(request.form.get("other_assignment_id", type=int))
+    row, other = _shift(assignment_id), _shift(inputs.optional_id("form", "other_assignment_id"))
     if row is None:
         abort(404)
     if other is None:

@@ -35,10 +35,14 @@ def person_id() -> int | None:
 
 
 def org() -> OrgRow | None:
-    """Return the viewer's org: their person's, else the first one imported."""
+    """Return the viewer's org: their person's, else the first org of a team they manage (the
+    first imported, for an admin); None for a user who belongs to no org.
+
+    Every page and API answer reads this org only, so nobody sees another org's data.
+    """
     if "org" not in g:
-        me = person()
-        g.org = me.org if me is not None else queries.first_org(get_session())
+        mine = queries.orgs_of(get_session(), g.get("user"))
+        g.org = mine[0] if mine else None
     return g.org
 
 

@@ -82,6 +82,21 @@ def users_passwd(username, password_stdin, db_url):
         click.echo(f"password: {password}")
 
 
+@users.command("disable")
+@click.argument("username")
+@db_option
+def users_disable(username, db_url):
+    """Disable an account: no more sign-in, its sessions end, its API tokens are revoked."""
+    from scheduler.services import accounts, signin
+
+    with database(db_url) as sessions, sessions.begin() as session:
+        try:
+            signin.disable_user(session, username, actor=actor(), now=now())
+        except accounts.AccountError as err:
+            raise BadInput(str(err)) from None
+    click.echo(f"disabled user {username}; their sessions and API tokens have ended")
+
+
 @users.command("token")
 @click.argument("username")
 @click.option("--revoke-old", is_flag=True, help="Revoke this user's earlier API tokens.")

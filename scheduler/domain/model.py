@@ -122,7 +122,8 @@ class Team:
     """A team that owns services and keeps one rotation (docs/org-file.md#teams).
 
     `members` are person ids; `timezone` makes handoffs local; `holidays` (country codes)
-    override the org's for this team's points; `services` and `runbook` go into feeds.
+    override the org's for this team's points; `services` and `runbook` go into feeds;
+    `swaps_need_approval` makes a swap wait for a manager of the team once it is accepted.
     """
 
     id: str
@@ -133,6 +134,7 @@ class Team:
     holidays: tuple[str, ...] = ()
     services: tuple[str, ...] = ()
     runbook: str | None = None
+    swaps_need_approval: bool = False
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,14 @@ def whole(value: Value, minimum: int, maximum: int) -> int:
     return int(text)
 
 
+def flag(value: Value) -> bool:
+    """Return `true` or `false` (any case) as a bool; fail on anything else."""
+    text = value.text()
+    if text.lower() not in ("true", "false"):
+        value.fail(f'expected true or false, got "{text}"')
+    return text.lower() == "true"
+
+
 def fte(value: Value) -> float:
     text = value.text()
     if not NUMBER.fullmatch(text.lstrip("+-")):

@@ -124,11 +124,17 @@ def set_password(session: Session, username: str, password: str, *, actor: str, 
     if not password:
         raise AccountError("the password is empty")
     user.password_hash = hash_password(password)
+    end_sessions(user)  # whoever knew the old password is signed out everywhere
     audit.record(
         session, actor, "user.password", "user", user.id, None, {"password": "changed"}, now
     )
     session.flush()
     return user
+
+
+def end_sessions(user: UserRow) -> None:
+    """End every sign-in session of the user (the caller's transaction commits it)."""
+    user.session_generation = (user.session_generation or 0) + 1
 
 
 def user_by_name(session: Session, username: str) -> UserRow | None:
@@ -137,9 +143,10 @@ def user_by_name(session: Session, username: str) -> UserRow | None:
 
 
 def authenticate(session: Session, username: str, password: str) -> UserRow | None:
-    """Return the user when the password is right, else None (taking as long either way)."""
+    """Return the user when the password is right and the account is not disabled, else None
+    (taking as long either way)."""
     user = user_by_name(session, username)
-    if user is None:
+    if user is None or not user.active:
         check_password(None, password)
         return None
     return user if check_password(user.password_hash, password) else None

@@ -20,8 +20,14 @@ def record(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     now: datetime,
+    *,
+    org_id: int | None = None,
 ) -> None:
-    """Add one audit entry to the session (the caller's transaction commits it)."""
+    """Add one audit entry to the session (the caller's transaction commits it).
+
+    `org_id` names the org the change belongs to, whose managers may read it; without one,
+    only admins see the entry.
+    """
     session.add(
         AuditRow(
             at=now,
@@ -31,15 +37,23 @@ def record(
             entity_id=None if entity_id is None else str(entity_id),
             before=jsonable(before),
             after=jsonable(after),
+            org_id=org_id,
         )
     )
 
 
 def recent(
-    session: Session, limit: int = 100, entity: str | None = None, entity_id=None
+    session: Session,
+    limit: int = 100,
+    entity: str | None = None,
+    entity_id=None,
+    org_ids: list[int] | None = None,
 ) -> list[AuditRow]:
-    """Return the newest entries first, optionally of one entity."""
+    """Return the newest entries first, optionally of one entity; of these orgs only when
+    `org_ids` is given (None: every entry, for admins)."""
     query = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)
+    if org_ids is not None:
+        query = query.where(AuditRow.org_id.in_(org_ids))
     if entity is not None:
         query = query.where(AuditRow.entity == entity)
     if entity_id is not None:

@@ -106,6 +106,7 @@ def team_fields(team: model.Team) -> dict[str, Any]:
         "holidays": list(team.holidays),
         "services": list(team.services),
         "runbook": team.runbook,
+        "swaps_need_approval": team.swaps_need_approval,
         "rotation": rotation_to_json(team.rotation),
     }
 
@@ -120,9 +121,20 @@ class _Importer:
     def __init__(self, session: Session, actor: str, now: datetime):
         self.session, self.actor, self.now = session, actor, now
         self.changes: list[str] = []
+        self.org_id: int | None = None
 
     def _audit(self, action: str, entity: str, entity_id, before, after) -> None:
-        audit.record(self.session, self.actor, action, entity, entity_id, before, after, self.now)
+        audit.record(
+            self.session,
+            self.actor,
+            action,
+            entity,
+            entity_id,
+            before,
+            after,
+            self.now,
+            org_id=self.org_id,
+        )
 
     def org(self, org: model.Org) -> OrgRow:
         """Create or update the org row by name."""
@@ -132,9 +144,11 @@ class _Importer:
             row = OrgRow(name=org.name, **wanted)
             self.session.add(row)
             self.session.flush()
+            self.org_id = row.id
             self._audit("org.create", "org", row.id, None, {"name": org.name, **wanted})
             self.changes.append(f"created org {org.name}")
             return row
+        self.org_id = row.id
         self._update(row, wanted, "org", f"org {org.name}")
         return row
 

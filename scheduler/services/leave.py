@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from scheduler.domain.orgvalues import FIRST_DAY, LAST_DAY
 from scheduler.domain.shifts import local_midnight
 from scheduler.services import audit
 from scheduler.store import AssignmentRow, PersonRow, TimeOffRow, published
@@ -18,9 +19,14 @@ class LeaveError(ValueError):
 
 
 def whole_days(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:
-    """Return `[start, end)` covering the days `first`..`last` (inclusive) in `timezone`."""
+    """Return `[start, end)` covering the days `first`..`last` (inclusive) in `timezone`.
+
+    Raises LeaveError when `last` comes before `first` or either is outside the supported
+    years (docs/org-file.md#limits).
+    """
     if last < first:
         raise LeaveError("the last day of leave comes before the first")
+    _check_years(first, last)
     return local_midnight(first, timezone), local_midnight(last + timedelta(days=1), timezone)
 
 
@@ -43,6 +49,7 @@ def add_leave(
         raise LeaveError("leave needs times with a time zone")
     if end <= start:
         raise LeaveError("leave must end after it starts")
+    _check_years(start.date(), end.date())
     person = session.get(PersonRow, person_id)
     if person is None:
         raise LeaveError(f"there is no person #{person_id}")
@@ -51,7 +58,17 @@ def add_leave(
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor, f"{kind}.create", kind, row.id, None, _summary(row), now)
+    audit.record(
+        session,
+        actor,
+        f"{kind}.create",
+        kind,
+        row.id,
+        None,
+        _summary(row),
+        now,
+        org_id=person.org_id,
+    )
     return row
 
 
@@ -60,10 +77,12 @@ def remove_leave(session: Session, leave_id: int, *, actor: str, now: datetime) 
     row = session.get(TimeOffRow, leave_id)
     if row is None:
         raise LeaveError(f"there is no leave #{leave_id}")
-    before = _summary(row)
+    before, org_id = _summary(row), row.person.org_id
     session.delete(row)
     session.flush()
-    audit.record(session, actor, f"{row.kind}.delete", row.kind, leave_id, before, None, now)
+    audit.record(
+        session, actor, f"{row.kind}.delete", row.kind, leave_id, before, None, now, org_id=org_id
+    )
 
 
 def conflicts(
@@ -82,3 +101,8 @@ def _summary(row: TimeOffRow) -> dict:
         "note": row.note,
         "source": row.source,
     }
+
+
+def _check_years(*days: date) -> None:
+    if any(not FIRST_DAY <= day <= LAST_DAY for day in days):
+        raise LeaveError(f"leave must fall between {FIRST_DAY} and {LAST_DAY}")

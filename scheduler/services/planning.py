@@ -172,7 +172,9 @@ def store_draft(
     ]
     session.add(row)
     session.flush()
-    audit.record(session, actor, "plan.generate", "plan", row.id, None, _summary(row), now)
+    audit.record(
+        session, actor, "plan.generate", "plan", row.id, None, _summary(row), now, org_id=org_id
+    )
     return row
 
 
@@ -216,10 +218,19 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
             {"state": PUBLISHED},
             {"state": SUPERSEDED, "by": row.id},
             now,
+            org_id=row.org_id,
         )
     row.state, row.published_at = PUBLISHED, now
     audit.record(
-        session, actor, "plan.publish", "plan", row.id, {"state": DRAFT}, _summary(row), now
+        session,
+        actor,
+        "plan.publish",
+        "plan",
+        row.id,
+        {"state": DRAFT},
+        _summary(row),
+        now,
+        org_id=row.org_id,
     )
     session.flush()
     return row

@@ -1,4 +1,4 @@
-"""Reads the pages and the API share: published shifts, leave, the default org, a person by key."""
+"""Reads the pages and the API share: published shifts, leave, a user's orgs, a person by key."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler.store import AssignmentRow, OrgRow, PersonRow, TimeOffRow, published
+from scheduler.store import (
+    AssignmentRow,
+    ManagerRow,
+    OrgRow,
+    PersonRow,
+    TeamRow,
+    TimeOffRow,
+    UserRow,
+    published,
+)
 
 
 def published_shifts(
@@ -54,9 +63,31 @@ def time_off(
     return list(session.scalars(query))
 
 
-def first_org(session: Session) -> OrgRow | None:
-    """Return the first org imported, or None before any."""
-    return session.scalars(select(OrgRow).order_by(OrgRow.id).limit(1)).first()
+def orgs_of(session: Session, user: UserRow | None) -> list[OrgRow]:
+    """Return the orgs a user may see, in order of import: every org for an admin; else the
+    org of their person and the orgs of the teams they manage; none for nobody.
+
+    The user's own person's org comes first, so it is the one their pages show.
+    """
+    if user is None:
+        return []
+    if user.is_admin:
+        return list(session.scalars(select(OrgRow).order_by(OrgRow.id)))
+    managed = managed_org_ids(session, user)
+    rows = list(session.scalars(select(OrgRow).where(OrgRow.id.in_(managed)).order_by(OrgRow.id)))
+    own = user.person.org if user.person is not None else None
+    return ([own] if own is not None else []) + [o for o in rows if own is None or o.id != own.id]
+
+
+def managed_org_ids(session: Session, user: UserRow) -> list[int]:
+    """Return the ids of the orgs of the teams a user manages (their managers' audit log)."""
+    query = (
+        select(TeamRow.org_id)
+        .join(ManagerRow, ManagerRow.team_id == TeamRow.id)
+        .where(ManagerRow.user_id == user.id)
+        .distinct()
+    )
+    return sorted(session.scalars(query))
 
 
 def active_person(session: Session, org_id: int, key: str) -> PersonRow | None:

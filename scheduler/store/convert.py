@@ -95,6 +95,7 @@ def team_from_row(row: TeamRow) -> model.Team:
         holidays=tuple(row.holidays or ()),
         services=tuple(row.services or ()),
         runbook=row.runbook,
+        swaps_need_approval=row.swaps_need_approval,
     )
 
 

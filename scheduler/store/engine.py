@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///rota.sqlite"
+READS_ONLY = "rota_reads_only"  # the execution option of sessions that never write
 
 DatabaseError = SQLAlchemyError  # what any database failure raises, named for callers above
 
@@ -52,9 +53,12 @@ def make_engine(url: str | None = None, schema: str | None = None) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):
-            # Take the write lock at the start: concurrent writers queue instead of failing
-            # half-way, which is what makes a swap's check-then-write atomic on SQLite.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writers take the write lock at the start: concurrent writers queue instead of
+            # failing half-way, which is what makes a swap's check-then-write atomic on SQLite.
+            # Readers take no lock (WAL gives them a snapshot), so a long import never stalls
+            # the pages, feeds and API that only read.
+            reads_only = connection.get_execution_options().get(READS_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
 
         return engine
     connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
@@ -73,9 +77,26 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Return a session factory whose objects stay readable after commit."""
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, reads_only: bool = False) -> sessionmaker[Session]:
+    """Return a session factory whose objects stay readable after commit.
+
+    Sessions of a `reads_only` factory start deferred transactions on SQLite (no write lock)
+    and raise ReadOnlySessionError on any attempt to write.
+    """
+    if not reads_only:
+        return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine.execution_options(**{READS_ONLY: True}), expire_on_commit=False)
+    event.listen(factory, "before_flush", _refuse_writes)
+    return factory
+
+
+class ReadOnlySessionError(RuntimeError):
+    """A session made for reading tried to write: open a writing session for that."""
+
+
+def _refuse_writes(session: Session, _context, _instances) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlySessionError("this session only reads; writes need a writing session")
 
 
 def open_engine(url: str) -> Engine:

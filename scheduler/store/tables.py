@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -210,7 +211,12 @@ class SwapRow(Base):
 
 
 class UserRow(Base):
-    """An account: a username, a password hash, optionally a person, and the admin flag."""
+    """An account: a username, a password hash, optionally a person, and the admin flag.
+
+    Every sign-in session carries `session_generation`; raising it (sign-out, a new password,
+    disabling) ends all of the user's sessions at once. A disabled user (`active` false) can
+    neither sign in nor use an API token.
+    """
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -220,6 +226,8 @@ class UserRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     person: Mapped[PersonRow | None] = relationship()
     managed: Mapped[list[ManagerRow]] = relationship(cascade="all, delete-orphan")
 
@@ -270,3 +278,5 @@ class AuditRow(Base):
     entity_id: Mapped[str | None] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The org the change belongs to; None for accounts and tokens, which only admins read.
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)

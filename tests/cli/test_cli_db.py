@@ -320,3 +320,18 @@ def test_users_token_issues_an_api_token_that_resolves(rota, sessions):
         assert session.get(store.UserRow, row.user_id).username == "robot"
     missing = rota("users", "token", "nobody")
     assert missing.exit_code == 2 and "no user named" in missing.output
+
+
+def test_users_disable_ends_sessions_sign_in_and_api_tokens(rota, sessions):
+    assert (
+        rota("users", "add", "robot", "--password-stdin", input="a-long-password\n").exit_code == 0
+    )
+    token = rota("users", "token", "robot").stdout.strip().splitlines()[-1]
+    result = rota("users", "disable", "robot")
+    assert result.exit_code == 0, result.output
+    with sessions() as session:
+        user = accounts.user_by_name(session, "robot")
+        assert not user.active and user.session_generation == 1
+        assert accounts.authenticate(session, "robot", "a-long-password") is None
+        assert accounts.lookup_token(session, "api", token) is None
+    assert rota("users", "disable", "nobody").exit_code == 2

@@ -67,6 +67,7 @@ FULL = textwrap.dedent(
         holidays: [US]
         services: [search-api, indexer]
         runbook: https://wiki.acme.example/search/runbook
+        swaps_need_approval: true
         members: [alice, bob, carol, dan, erin, frank, grace]
         rotation:
           shift: weekly
@@ -187,6 +188,7 @@ def test_full_file_teams_and_rotations(tmp_path: Path) -> None:
     assert search.name == "Search" and search.timezone == "America/New_York"
     assert search.holidays == ("US",) and search.services == ("search-api", "indexer")
     assert search.runbook == "https://wiki.acme.example/search/runbook"
+    assert search.swaps_need_approval and not org.team("edge").swaps_need_approval
     assert search.members == ("alice", "bob", "carol", "dan", "erin", "frank", "grace")
     rotation = search.rotation
     assert (rotation.shift, rotation.handoff_weekday, rotation.handoff) == ("weekly", 0, time(10))
@@ -530,3 +532,11 @@ def test_parse_org_labels_errors_with_the_given_filename() -> None:
 def test_sample_data_loads(name: str) -> None:
     org = load_org(DATA / name)
     assert org.teams and org.people
+
+
+def test_swaps_need_approval_is_true_or_false() -> None:
+    text = FULL.replace("swaps_need_approval: true", "swaps_need_approval: maybe")
+    with pytest.raises(OrgFileError) as caught:
+        parse_org(text, "org.yaml")
+    assert caught.value.key_path == "teams[0].swaps_need_approval"
+    assert 'expected true or false, got "maybe"' in str(caught.value)

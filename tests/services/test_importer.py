@@ -25,6 +25,19 @@ def people_by_key(session, org_id: int) -> dict[str, store.PersonRow]:
     return {p.key: p for p in rows}
 
 
+def test_the_org_file_turns_swap_approval_on_and_off(sessions):
+    on = ("    services: [", "    swaps_need_approval: true\n    services: [")
+    org_id = imported(sessions, team_org(on))
+    with sessions() as session:
+        assert session.scalars(select(store.TeamRow.swaps_need_approval)).all() == [True]
+        assert store.org_from_rows(session, session.get(store.OrgRow, org_id)).teams == (
+            team_org(on).teams
+        )
+    imported(sessions, team_org())
+    with sessions() as session:
+        assert session.scalars(select(store.TeamRow.swaps_need_approval)).all() == [False]
+
+
 def test_import_round_trips_the_org(sessions):
     org = team_org()
     org_id = imported(sessions, org)

@@ -27,6 +27,22 @@ def test_whole_days_follow_the_persons_zone_across_dst():
         leave.whole_days(date(2027, 3, 2), date(2027, 3, 1), "UTC")
 
 
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (date(1, 1, 1), date(1, 1, 2)),
+        (date(2027, 1, 4), date(9999, 12, 31)),
+        (date(1899, 12, 31),) * 2,
+    ],
+)
+def test_leave_outside_the_supported_years_is_refused(sessions, world, first, last):
+    with pytest.raises(leave.LeaveError, match="between 1900-01-01 and 2200-12-31"):
+        leave.whole_days(first, last, "Europe/Berlin")
+    with sessions() as session, pytest.raises(leave.LeaveError, match="between"):
+        ana, end = world.people["ana"], datetime(2027, 1, 5, tzinfo=UTC)
+        leave.add_leave(session, ana, datetime(1, 1, 1, tzinfo=UTC), end, actor="t", now=NOW)
+
+
 def test_add_and_remove_leave_are_audited(sessions, world):
     start, end = leave.whole_days(date(2027, 2, 1), date(2027, 2, 3), "UTC")
     with sessions.begin() as session:

@@ -374,6 +374,25 @@ def test_a_team_that_asks_for_approval_waits_for_its_manager(sessions, world, ap
         assert violations(session, world.plan_id) == []
 
 
+@pytest.mark.parametrize("party", ["holder", "taker"])
+def test_nobody_approves_a_swap_they_are_part_of(sessions, world, approval, party):
+    with sessions() as session:
+        row = shift_in_week(session, world, 2)
+        holder, taker = row.person_id, taker_for(session, row)
+        swap = swaps.offer(session, row.id, holder, None, NOW)
+        swaps.accept(session, swap.id, taker, NOW)
+        key = world.key_of(holder if party == "holder" else taker)
+        boss = accounts.add_user(
+            session, "boss", None, key, manages=("ops",), org_id=world.org_id, actor="t", now=NOW
+        )
+        session.commit()
+        before = snapshot(session)
+        error = refused(swaps.approve, session, swap.id, boss.id, NOW)
+        assert "part of this swap" in error.message
+        assert snapshot(session) == before
+        assert swap.status == "awaiting_approval"
+
+
 def test_a_manager_refuses_and_nothing_moves(sessions, world, approval):
     manager, _ = approval
     with sessions() as session:

@@ -234,6 +234,9 @@ def test_managers_record_leave_for_their_team_and_engineers_cannot(as_user):
         ({"start": "2027-02-01T10:00Z", "end": "2027-02-01T10:00Z"}, "end"),
         ({"start": 20270201, "end": "2027-02-01"}, "start"),
         ({"start": "2027-02-30", "end": "2027-03-01"}, "start"),
+        ({"start": "0001-01-01", "end": "2027-03-01"}, "start"),
+        ({"start": "0001-01-01T00:00:00Z", "end": "2027-03-01"}, "start"),
+        ({"start": "2027-02-01", "end": "2201-01-01"}, "end"),
         ({"start": "2027-02-01", "end": "2027-02-01", "kind": "holiday"}, "kind"),
         ({"start": "2027-02-01", "end": "2027-02-01", "note": "x" * 501}, "note"),
         ({"start": "2027-02-01", "end": "2027-02-01", "person": ["ada"]}, "person"),
@@ -402,3 +405,22 @@ def test_times_are_utc(as_user):
     body = as_user("ada").get("/people/ada/shifts?from=2027-01-01").get_json()
     start = body["shifts"][0]["start"]
     assert datetime.fromisoformat(start).tzinfo == UTC
+
+
+def test_reads_answer_while_a_writer_holds_the_database(as_user, sessions):
+    import threading
+
+    from scheduler.store import OrgRow
+
+    answers: list[int] = []
+    with sessions() as writer:
+        writer.add(OrgRow(name="Importing", timezone="UTC", settings={}))
+        writer.flush()  # a long import holds SQLite's write lock until it commits
+        thread = threading.Thread(
+            target=lambda: answers.append(as_user("manager").get("/oncall").status_code),
+            daemon=True,
+        )
+        thread.start()
+        thread.join(5)
+        writer.rollback()
+    assert answers == [200]

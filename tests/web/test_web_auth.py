@@ -74,7 +74,23 @@ def test_anonymous_pages_redirect_to_sign_in_and_come_back(client):
     assert response.headers["Location"] == "/teams/ops?start=2027-01-04"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+OFF_SITE = [
+    "//evil.example/x",
+    "https://evil.example/",
+    "/\\evil",
+    "/\t/evil.example",
+    "/%09/evil.example",
+    "/%5c/evil.example",
+    "/%2F/evil.example",
+    "/\r\nLocation: https://evil.example/",
+    "/x\r\nSet-Cookie: a=b",
+    "/ /evil.example",
+    "javascript:alert(1)",
+    "/\x7f/evil.example",
+]
+
+
+@pytest.mark.parametrize("target", OFF_SITE)
 def test_sign_in_never_redirects_off_site(client, target):
     token = give_csrf(client)
     response = client.post(
@@ -82,6 +98,17 @@ def test_sign_in_never_redirects_off_site(client, target):
         data={"username": "ana", "password": PASSWORD, "csrf_token": token, "next": target},
     )
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0d%0aSet-Cookie:%20a=b"])
+def test_a_next_in_the_query_string_never_leaves_the_site(client, target):
+    token = give_csrf(client)
+    response = client.post(
+        f"/login?next={target}",
+        data={"username": "ana", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "Set-Cookie: a" not in str(response.headers)
 
 
 def test_json_endpoints_say_401_to_anonymous(client):

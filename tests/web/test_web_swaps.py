@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 from support.builders import EVIL
 from support.web_support import holder, login, post
@@ -148,3 +149,27 @@ def test_a_started_shift_offers_no_swap(app, world, sessions):
     assert "Not done:" in client.get(response.headers["Location"]).text
     assert _swaps(sessions) == []
     assert EVIL not in page
+
+
+def _cancel_own_offer(app, world, sessions, back: str):
+    """Offer a shift, then withdraw it through the form with this `back` field."""
+    shift = shift_of(sessions, "ops", 1, world)
+    client = app.test_client()
+    login(client, world.key_of(shift.person_id))
+    post(client, f"/shifts/{shift.id}/offer", {"to_person_id": ""})
+    return post(client, "/swaps/1/cancel", {"back": back})
+
+
+@pytest.mark.parametrize(
+    "back", ["/%09/evil.example", "/\t/evil.example", "//evil.example", "/\\evil", "/x\r\nA: b"]
+)
+def test_the_back_field_never_leaves_the_site(app, world, sessions, back):
+    response = _cancel_own_offer(app, world, sessions, back)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/swaps"
+    assert _swaps(sessions) == [(1, "cancelled")]
+
+
+def test_the_back_field_keeps_a_path_on_the_site(app, world, sessions):
+    response = _cancel_own_offer(app, world, sessions, "/teams/ops?start=2027-01-04")
+    assert response.headers["Location"] == "/teams/ops?start=2027-01-04"

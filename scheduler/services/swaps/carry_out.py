@@ -110,9 +110,20 @@ def carry_out(
                 "swap": swap.id,
             },
             now,
+            org_id=rows.org_id(swap),
         )
         session.expire(session.get(AssignmentRow, move.assignment_id))
-    audit.record(session, actor, action, "swap", swap.id, before, rows.state(session, swap), now)
+    audit.record(
+        session,
+        actor,
+        action,
+        "swap",
+        swap.id,
+        before,
+        rows.state(session, swap),
+        now,
+        org_id=rows.org_id(swap),
+    )
     close_stale(session, swap, [m.assignment_id for m in moves], actor, now)
     session.flush()
 
@@ -143,7 +154,17 @@ def close_stale(
             reason=reason,
         ):
             after = rows.state(session, swap)
-            audit.record(session, actor, "swap.supersede", "swap", swap.id, before, after, now)
+            audit.record(
+                session,
+                actor,
+                "swap.supersede",
+                "swap",
+                swap.id,
+                before,
+                after,
+                now,
+                org_id=rows.org_id(swap),
+            )
 
 
 def close(
@@ -162,7 +183,17 @@ def close(
     """
     before = rows.state(session, swap)
     transition(session, swap, states, status=status, decided_at=now, reason=reason)
-    audit.record(session, actor, action, "swap", swap.id, before, rows.state(session, swap), now)
+    audit.record(
+        session,
+        actor,
+        action,
+        "swap",
+        swap.id,
+        before,
+        rows.state(session, swap),
+        now,
+        org_id=rows.org_id(swap),
+    )
     session.flush()
     return swap
 

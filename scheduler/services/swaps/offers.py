@@ -31,6 +31,7 @@ from scheduler.services.swaps.errors import (
 from scheduler.services.swaps.policy import (
     check_holder,
     check_may_answer,
+    check_not_party,
     check_swappable,
     manager,
     refuse_if_broken,
@@ -145,7 +146,17 @@ def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) 
             accepted_by_id=actor_person_id,
         )
         after = rows.state(session, swap)
-        audit.record(session, actor, "swap.accept", "swap", swap.id, before, after, now)
+        audit.record(
+            session,
+            actor,
+            "swap.accept",
+            "swap",
+            swap.id,
+            before,
+            after,
+            now,
+            org_id=rows.org_id(swap),
+        )
         return swap
     carry_out(session, swap, SwapStatus.OPEN, moves, actor_person_id, actor, "swap.accept", now)
     return swap
@@ -156,11 +167,12 @@ def approve(session: Session, swap_id: int, manager_user_id: int, now: datetime)
     """Approve an accepted swap of a team that asks for approval; it applies now.
 
     Raises SwapNotFound for an unknown swap or user, SwapForbidden when the user does not manage
-    the team, SwapRefused when nobody accepted the swap, it is closed, or it would now break a
-    rule.
+    the team or is part of the swap, SwapRefused when nobody accepted the swap, it is closed,
+    or it would now break a rule.
     """
     swap = rows.swap(session, swap_id)
     user = manager(session, manager_user_id, swap.assignment.team_id)
+    check_not_party(swap, user)
     lock_plans(session, swap)
     if swap.status != SwapStatus.AWAITING_APPROVAL:
         if swap.status == SwapStatus.OPEN:
@@ -230,5 +242,8 @@ def _created(
     session.add(swap)
     session.flush()
     actor = rows.person_actor(session, actor_person_id)
-    audit.record(session, actor, action, "swap", swap.id, None, rows.state(session, swap), now)
+    after = rows.state(session, swap)
+    audit.record(
+        session, actor, action, "swap", swap.id, None, after, now, org_id=rows.org_id(swap)
+    )
     return swap

@@ -2,7 +2,8 @@
 
 A person offers or trades only a shift they hold; answers only a swap that names them, or an
 open offer in a team of theirs; withdraws only their own. Managers of a team (admins: of every
-team) approve or refuse its swaps. The checks raise `SwapForbidden`, which the web answers 403.
+team) approve or refuse its swaps, but never approve one they are part of. The checks raise
+`SwapForbidden`, which the web answers 403.
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ def manager(session: Session, user_id: int, team_id: int) -> UserRow:
     if not accounts.manages(user, team_id):
         raise SwapForbidden("Only a manager of the team can approve or refuse its swaps.")
     return user
+
+
+def check_not_party(swap: SwapRow, user: UserRow) -> None:
+    """Refuse (SwapForbidden) a manager whose person offered, was offered or took the swap."""
+    parties = {swap.from_person_id, swap.to_person_id, swap.accepted_by_id} - {None}
+    if user.person_id is not None and user.person_id in parties:
+        raise SwapForbidden(
+            "You are part of this swap, so you cannot approve it; another manager of the team can."
+        )
 
 
 def refuse_if_broken(board: Board, changes: dict[int, str]) -> None:

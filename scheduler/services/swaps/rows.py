@@ -58,6 +58,11 @@ def person_actor(session: Session, person_id: int) -> str:
     return username or key(session, person_id)
 
 
+def org_id(row: SwapRow) -> int:
+    """Return the id of the org whose plan holds the swap's shift."""
+    return row.assignment.plan.org_id
+
+
 def state(session: Session, row: SwapRow) -> dict:
     """Describe a swap for the audit log's before and after."""
     return {
