@@ -131,3 +131,25 @@ def test_docs_links_in_the_code_point_at_headings_that_exist() -> None:
             if not target.exists() or (anchor and anchor not in anchors(target.read_text())):
                 broken.append(f"{path.relative_to(ROOT)}: docs/{doc}#{anchor}")
     assert broken == []
+
+
+def undocumented(path: Path) -> list[str]:
+    """Return the public functions, classes and methods of a module that have no docstring."""
+    missing = []
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        members = [node]
+        if isinstance(node, ast.ClassDef):
+            members += [n for n in node.body if isinstance(n, ast.FunctionDef)]
+        for member in members:
+            kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+            if isinstance(member, kinds) and not member.name.startswith("_"):
+                if ast.get_docstring(member) is None:
+                    missing.append(f"{member.name} (line {member.lineno})")
+    return missing
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=[m for m, _ in modules()])
+def test_public_functions_and_classes_have_docstrings(module: str, path: Path) -> None:
+    if ".migrations." in f".{module}.":
+        return
+    assert undocumented(path) == []

@@ -30,6 +30,7 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.field = status, code, message, field
 
     def body(self) -> dict[str, Any]:
+        """Return the JSON body of the error: {error, message, field?}."""
         body = {"error": self.code, "message": self.message}
         if self.field is not None:
             body["field"] = self.field
@@ -37,14 +38,17 @@ class ApiError(Exception):
 
 
 def bad(field: str, message: str) -> ApiError:
+    """Return a 400 error naming the field at fault."""
     return ApiError(400, "invalid", message, field)
 
 
 def not_found(message: str, field: str | None = None) -> ApiError:
+    """Return a 404 error."""
     return ApiError(404, "not_found", message, field)
 
 
 def forbidden(message: str) -> ApiError:
+    """Return a 403 error."""
     return ApiError(403, "forbidden", message)
 
 
@@ -92,6 +96,7 @@ def _rfc3339(text: str) -> str:
 
 
 def optional_instant(text: str | None, field: str) -> datetime | None:
+    """Parse an optional ISO 8601 instant (None when absent or empty); 400 when malformed."""
     return None if text is None or text == "" else instant(text, field)
 
 
@@ -119,6 +124,7 @@ def json_object(data: Any, allowed: tuple[str, ...], required: tuple[str, ...]) 
 
 
 def text_field(data: dict[str, Any], field: str, max_length: int = 500) -> str | None:
+    """Return an optional text field of a JSON body, checked for type, length and NUL."""
     value = data.get(field)
     if value is None:
         return None
@@ -143,6 +149,7 @@ def storable(text: str) -> bool:
 
 
 def id_field(data: dict[str, Any], field: str) -> int | None:
+    """Return an optional integer id of a JSON body; 400 when not a positive whole number."""
     value = data.get(field)
     if value is None:
         return None
@@ -153,6 +160,7 @@ def id_field(data: dict[str, Any], field: str) -> int | None:
 
 
 def choice(value: str | None, field: str, choices: tuple[str, ...], default: str) -> str:
+    """Return one of `choices` (the default when absent); 400 otherwise."""
     if value is None:
         return default
     if not isinstance(value, str) or value not in choices:
@@ -172,10 +180,12 @@ def moment(value: datetime | None) -> str | None:
 
 
 def person_ref(person: PersonRow | None) -> dict[str, str] | None:
+    """Render a person as {key, name} (None for nobody)."""
     return None if person is None else {"key": person.key, "name": person.name}
 
 
 def team_ref(team: TeamRow) -> dict[str, Any]:
+    """Render a team as the API shows it."""
     return {
         "key": team.key,
         "name": team.name,
@@ -185,6 +195,7 @@ def team_ref(team: TeamRow) -> dict[str, Any]:
 
 
 def shift(row: AssignmentRow) -> dict[str, Any]:
+    """Render an assignment as the API shows a shift."""
     return {
         "id": row.id,
         "team": row.team.key,
@@ -198,6 +209,7 @@ def shift(row: AssignmentRow) -> dict[str, Any]:
 
 
 def leave(row: TimeOffRow) -> dict[str, Any]:
+    """Render leave or an avoid request as the API shows it."""
     return {
         "id": row.id,
         "person": person_ref(row.person),

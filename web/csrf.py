@@ -20,6 +20,7 @@ HEADER = "X-CSRF-Token"
 
 
 def init_app(app: Flask) -> None:
+    """Check a CSRF token on every unsafe request and give templates `csrf_token()`."""
     app.extensions["rota.csrf_exempt"] = set()
     app.before_request(check)
     app.jinja_env.globals["csrf_field"] = csrf_field

@@ -39,6 +39,8 @@ GRACE = 120  # seconds past twice the time limit before a silent job counts as d
 
 @dataclass
 class Job:
+    """A plan generation in the background: what it plans, how far it got, how it ended."""
+
     id: str
     org_id: int
     start: date
@@ -55,6 +57,7 @@ class Job:
     finished: float | None = None
 
     def elapsed(self) -> float:
+        """Return the seconds since the job started (until it finished)."""
         return (self.finished or time.time()) - self.started
 
     def stale(self) -> bool:
@@ -62,6 +65,7 @@ class Job:
         return not self.done and self.elapsed() > 2 * self.time_limit + GRACE
 
     def status(self) -> dict[str, Any]:
+        """Return what the progress page polls for, as JSON-ready data."""
         return {
             "id": self.id,
             "done": self.done,
@@ -76,10 +80,12 @@ class Job:
         }
 
     def to_json(self) -> str:
+        """Serialise the job for its status file."""
         return json.dumps({**asdict(self), "start": self.start.isoformat()})
 
     @classmethod
     def from_json(cls, text: str) -> Job:
+        """Read a job back from its status file."""
         data = json.loads(text)
         return cls(**{**data, "start": date.fromisoformat(data["start"])})
 

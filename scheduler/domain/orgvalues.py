@@ -45,6 +45,7 @@ def choice(value: Value, choices: tuple[str, ...]) -> str:
 
 
 def zone(value: Value) -> str:
+    """Return an IANA time zone name; fail with a close match for a typo."""
     name = value.text()
     try:
         ZoneInfo(name)
@@ -55,6 +56,7 @@ def zone(value: Value) -> str:
 
 
 def country(value: Value) -> str:
+    """Return a holiday country code the holidays package knows."""
     code = value.text()
     if not is_known_country(code):
         value.fail(f'unknown holiday country "{code}"; expected a code like "US", "IE" or "IN"')
@@ -62,6 +64,7 @@ def country(value: Value) -> str:
 
 
 def email(value: Value) -> str:
+    """Return an email address (something@somewhere, no blanks)."""
     text = value.text()
     if not re.fullmatch(r"[^@\s]+@[^@\s]+", text):
         value.fail(f'"{text}" is not an email address')
@@ -91,6 +94,7 @@ def flag(value: Value) -> bool:
 
 
 def fte(value: Value) -> float:
+    """Return a full-time equivalent: more than 0 and at most 1."""
     text = value.text()
     if not NUMBER.fullmatch(text.lstrip("+-")):
         value.fail(f'expected a number like 0.6, got "{text}"')
@@ -119,6 +123,7 @@ def within_range(value: Value, moment: date) -> date:
 
 
 def parse_clock(text: str) -> time | None:
+    """Return the time of "HH:MM" (24-hour), or None when it is not one."""
     match = CLOCK.fullmatch(text)
     if match and int(match[1]) < 24 and int(match[2]) < 60:
         return time(int(match[1]), int(match[2]))
@@ -126,6 +131,7 @@ def parse_clock(text: str) -> time | None:
 
 
 def clock(value: Value) -> time:
+    """Return a local time written "HH:MM"."""
     clock = parse_clock(text := value.text())
     if clock is None:
         value.fail(f'cannot parse time "{text}"; expected HH:MM like "08:00"')

@@ -51,9 +51,11 @@ class RotaModel:
 
     @property
     def people(self) -> list[str]:
+        """Return the people with a decision variable in this group, sorted."""
         return sorted(self.by_person)
 
     def add_variable(self, i: int, role: str, person: str, points: int) -> None:
+        """Add the Boolean "person holds role on shift i", worth `points` burden points."""
         v = self.model.new_bool_var(f"{self.shifts[i].key}/{role}/{person}")
         self.x[(i, role, person)] = v
         self.points[(i, role, person)] = points
@@ -69,6 +71,7 @@ class RotaModel:
         return self.groups[group]
 
     def at_most_one(self, variables: list, group: RuleGroup) -> None:
+        """Add "at most one of these" for a rule group (switchable when explaining)."""
         if len(variables) < 2:
             return
         lit = self.literal(group)
@@ -78,12 +81,14 @@ class RotaModel:
             self.model.add(sum(variables) <= 1).only_enforce_if(lit)
 
     def linear(self, constraint, group: RuleGroup) -> None:
+        """Add a linear constraint for a rule group (switchable when explaining)."""
         lit = self.literal(group)
         ct = self.model.add(constraint)
         if lit is not None:
             ct.only_enforce_if(lit)
 
     def planned(self, person: str) -> cp_model.LinearExpr:
+        """Return the person's planned points in this group as a linear expression."""
         held = self.by_person[person]
         return cp_model.LinearExpr.weighted_sum(
             list(held.values()), [self.points[(i, r, person)] for (i, r) in held]

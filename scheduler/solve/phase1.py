@@ -51,6 +51,7 @@ class GroupResult:
 
     @property
     def teams(self) -> tuple[str, ...]:
+        """Return the ids of the group's teams, sorted."""
         return tuple(sorted({s.team for s in self.rm.shifts}))
 
     def done(self, enough: int) -> bool:
@@ -67,12 +68,14 @@ def phase1_work(rm: RotaModel, options: SolveOptions, part: float) -> float:
 
 
 def hint(rm: RotaModel, values: dict[Key, int]) -> None:
+    """Hint the model with a full solution (0 for every variable not in `values`)."""
     rm.model.clear_hints()
     for k, v in rm.x.items():
         rm.model.add_hint(v, values.get(k, 0))
 
 
 def values_of(rm: RotaModel, solver: cp_model.CpSolver) -> dict[Key, int]:
+    """Return the value of every decision variable in the solver's last solution."""
     return {k: int(solver.value(v)) for k, v in rm.x.items()}
 
 

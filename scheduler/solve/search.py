@@ -25,6 +25,7 @@ class Budget:
     capped: bool = False
 
     def left(self) -> float:
+        """Return the wall-clock seconds left before the cap."""
         return self.deadline - clock.monotonic()
 
 

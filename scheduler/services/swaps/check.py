@@ -35,6 +35,7 @@ class _Version:
 
     @property
     def before(self) -> list[Violation]:
+        """Return the violations the plans had before the change (computed once)."""
         if self._before is None:
             self._before = rules.check(self.problem, self.plan)
         return self._before
