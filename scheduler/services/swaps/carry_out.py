@@ -113,17 +113,7 @@ def carry_out(
             org_id=rows.org_id(swap),
         )
         session.expire(session.get(AssignmentRow, move.assignment_id))
-    audit.record(
-        session,
-        actor,
-        action,
-        "swap",
-        swap.id,
-        before,
-        rows.state(session, swap),
-        now,
-        org_id=rows.org_id(swap),
-    )
+    rows.audit(session, swap, actor, action, before, now)
     close_stale(session, swap, [m.assignment_id for m in moves], actor, now)
     session.flush()
 
@@ -153,18 +143,7 @@ def close_stale(
             decided_at=now,
             reason=reason,
         ):
-            after = rows.state(session, swap)
-            audit.record(
-                session,
-                actor,
-                "swap.supersede",
-                "swap",
-                swap.id,
-                before,
-                after,
-                now,
-                org_id=rows.org_id(swap),
-            )
+            rows.audit(session, swap, actor, "swap.supersede", before, now)
 
 
 def close(
@@ -183,17 +162,7 @@ def close(
     """
     before = rows.state(session, swap)
     transition(session, swap, states, status=status, decided_at=now, reason=reason)
-    audit.record(
-        session,
-        actor,
-        action,
-        "swap",
-        swap.id,
-        before,
-        rows.state(session, swap),
-        now,
-        org_id=rows.org_id(swap),
-    )
+    rows.audit(session, swap, actor, action, before, now)
     session.flush()
     return swap
 

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.domain.model import PENDING_SWAPS, SwapStatus
-from scheduler.services import audit
 from scheduler.services.swaps import rows
 from scheduler.services.swaps.carry_out import (
     carry_out,
@@ -145,18 +144,7 @@ def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) 
             status=SwapStatus.AWAITING_APPROVAL,
             accepted_by_id=actor_person_id,
         )
-        after = rows.state(session, swap)
-        audit.record(
-            session,
-            actor,
-            "swap.accept",
-            "swap",
-            swap.id,
-            before,
-            after,
-            now,
-            org_id=rows.org_id(swap),
-        )
+        rows.audit(session, swap, actor, "swap.accept", before, now)
         return swap
     carry_out(session, swap, SwapStatus.OPEN, moves, actor_person_id, actor, "swap.accept", now)
     return swap
@@ -242,8 +230,5 @@ def _created(
     session.add(swap)
     session.flush()
     actor = rows.person_actor(session, actor_person_id)
-    after = rows.state(session, swap)
-    audit.record(
-        session, actor, action, "swap", swap.id, None, after, now, org_id=rows.org_id(swap)
-    )
+    rows.audit(session, swap, actor, action, None, now)
     return swap

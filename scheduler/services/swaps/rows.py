@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.domain.text import local_clock
+from scheduler.services import audit as audit_log
 from scheduler.services.swaps.errors import SwapNotFound, SwapRefused
 from scheduler.store import AssignmentRow, PersonRow, SwapRow, UserRow
 
@@ -74,3 +75,18 @@ def state(session: Session, row: SwapRow) -> dict:
         "accepted_by": key(session, row.accepted_by_id),
         "reason": row.reason,
     }
+
+
+def audit(session: Session, swap: SwapRow, actor: str, action: str, before: dict, now) -> None:
+    """Record a change of a swap in the audit log: its state before and now, under its org."""
+    audit_log.record(
+        session,
+        actor,
+        action,
+        "swap",
+        swap.id,
+        before,
+        state(session, swap),
+        now,
+        org_id=org_id(swap),
+    )
