@@ -58,6 +58,14 @@ class NotFound(click.ClickException):
 )
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
+    "--tolerance",
+    type=click.FloatRange(0, 1),
+    default=0.02,
+    show_default=True,
+    help="With --previous: how far above the best max load ratio (a fraction) the re-plan may "
+    "go to change fewer assignments.",
+)
+@click.option(
     "--db",
     "db_url",
     is_flag=False,
@@ -81,6 +89,7 @@ def plan(
     time_limit,
     workers,
     seed,
+    tolerance,
     db_url,
     org_name,
 ):
@@ -118,6 +127,7 @@ def plan(
         time_limit=time_limit,
         num_workers=workers,
         seed=seed,
+        tolerance=tolerance,
         progress=None if as_json or not sys.stderr.isatty() else show_progress,
     )
     started = time.monotonic()
@@ -129,10 +139,12 @@ def plan(
         raise NotFound(" ".join(outcome.explanation))
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json, solve_seconds=seconds)
+    from scheduler.domain.changes import changes
     from scheduler.domain.feedfiles import write_feeds
     from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
 
     result, report, bound = outcome.plan, outcome.report, outcome.lower_bound
+    changed = changes(problem, result)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     plan_frame(org, result).to_csv(out / "plan.csv", index=False)
@@ -154,10 +166,16 @@ def plan(
                     "feeds": len(feeds),
                 }
                 | proof_fields(result)
+                | ({"changes": changed} if problem.previous else {})
             )
         )
     else:
         click.echo(summary_text(org, result, report, result.solve_seconds))
+        if problem.previous:
+            count = len(changed)
+            click.echo(f"\n{count} assignment{'' if count == 1 else 's'} changed from --previous")
+            for line in changed:
+                click.echo(f"  {line}")
         click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(feeds)} feeds")
 
 

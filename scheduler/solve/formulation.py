@@ -307,18 +307,27 @@ def add_spread(rm: RotaModel) -> cp_model.LinearExpr:
     return sum(squares)
 
 
-def add_wishes(rm: RotaModel) -> cp_model.LinearExpr:
-    """Phase 3: broken avoid requests first, then changes to a previous plan's future."""
-    org, problem = rm.problem.org, rm.problem
-    broken = []
-    for request in org.avoid:
-        for (i, _), v in rm.by_person.get(request.person, {}).items():
-            if rm.shifts[i].overlaps(request.start, request.end):
-                broken.append(v)
+def changes_of(rm: RotaModel) -> list:
+    """Return one term per previous-plan assignment not yet started: 1 when the plan changes it.
+
+    A term is `1 - x` for the variable keeping it, or the constant 1 when nobody can keep it.
+    """
+    problem = rm.problem
     index = {s: i for i, s in enumerate(rm.shifts)}
     changes = []
     for a in problem.previous:
         if a.shift in index and (problem.now is None or a.shift.start >= problem.now):
             v = rm.x.get((index[a.shift], a.role, a.person))
             changes.append(1 - v if v is not None else 1)
+    return changes
+
+
+def add_wishes(rm: RotaModel) -> cp_model.LinearExpr:
+    """Phase 3: broken avoid requests first, then changes to a previous plan's future."""
+    broken = []
+    for request in rm.problem.org.avoid:
+        for (i, _), v in rm.by_person.get(request.person, {}).items():
+            if rm.shifts[i].overlaps(request.start, request.end):
+                broken.append(v)
+    changes = changes_of(rm)
     return (len(changes) + 1) * sum(broken) + sum(changes)

@@ -56,13 +56,16 @@ class SolveOptions:
     objective is proven or has stopped improving (docs/fairness.md#when-a-solve-ends), within
     a budget of CP-SAT's deterministic time that grows with each group's size, times `effort`.
     The budget does not depend on the machine's load, so the same inputs and options give the
-    same plan (SPEC 6) unless the cap cuts a search short. `num_workers` above 1 search in
-    CP-SAT's interleaved mode, deterministic too. `seed` is CP-SAT's random seed; `progress`
-    an optional callback taking a `Progress`.
+    same plan (docs/cli.md#reproducibility) unless the cap cuts a search short. `num_workers`
+    above 1 search in CP-SAT's interleaved mode, deterministic too. `seed` is CP-SAT's random
+    seed; `progress` an optional callback taking a `Progress`. `tolerance` (a fraction) is how
+    far above the best max load ratio a re-plan may go to change fewer assignments
+    (docs/fairness.md#re-planning).
     """
 
     time_limit: float = 60.0
     num_workers: int = 1
     seed: int = 1
     effort: float = 1.0
+    tolerance: float = 0.02
     progress: Callable[[Progress], None] | None = None

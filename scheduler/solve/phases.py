@@ -26,7 +26,8 @@ from scheduler.domain.points import DayCalendar
 from scheduler.solve.bound import lower_bound
 from scheduler.solve.formulation import RATIO_SCALE, RotaModel, build, independent_groups
 from scheduler.solve.options import RATIO, SPREAD, Progress, SolveOptions
-from scheduler.solve.phase1 import GroupResult, phase1_work, smallest_max_ratio
+from scheduler.solve.phase1 import GroupResult, phase1_work, scaled_ratio, smallest_max_ratio
+from scheduler.solve.replan import fewest_changes, ratio_cap
 from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 from scheduler.solve.spread import (
     SpreadResult,
@@ -114,6 +115,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
 
     z_star = max(r.best for r in results)
     bound = max(r.bound for r in results)
+    # A re-plan keeps what it can first, within `tolerance` of the best ratio (docs: re-planning).
+    z_cap = ratio_cap(z_star, options.tolerance) if problem.previous else z_star
     spreads: list[SpreadResult] = []
     wishes_proven = True
     for n, result in enumerate(results):
@@ -123,8 +126,12 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
 
         own = phase2_work(result.rm, options, len(result.rm.x) / everything)
         work = own + min(spare, own)
+        if problem.previous:
+            changes_proven, left = fewest_changes(result, z_cap, options, budget, work / 2)
+            wishes_proven &= changes_proven
+            work = left + work / 2
         spread, objective, deviations, left = least_spread(
-            result, z_star, options, budget, work * (1 - WISHES_SHARE), report_spread
+            result, z_cap, options, budget, work * (1 - WISHES_SHARE), report_spread
         )
         spreads.append(spread)
         proven, spare = fewest_broken_wishes(
@@ -141,10 +148,11 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         )
     )
     spread_proven = all(s.proven for s in spreads)
+    reached = max(scaled_ratio(r.rm, r.values) for r in results)
     plan = Plan(
         assignments=assignments,
-        status=OPTIMAL if z_star <= bound else FEASIBLE,
-        max_load_ratio=z_star / RATIO_SCALE,
+        status=OPTIMAL if reached <= bound else FEASIBLE,
+        max_load_ratio=reached / RATIO_SCALE,
         # Infeasible at a cap of `bound - 1` proves every ratio exceeds (bound - 1) / scale.
         solver_bound=max(0, bound - 1) / RATIO_SCALE,
         flow_bound=flow_bound,

@@ -1,0 +1,65 @@
+"""Re-planning with --previous: the change count comes right after the max load ratio, within
+--tolerance, and the summary and --json list every changed assignment (docs/cli.md)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+from support.builders import TEAM_TEXT
+
+from scheduler.cli import main
+
+NOW = "2027-01-18T00:00+00:00"
+LEAVE = "  - {person: grace, start: 2027-02-08, end: 2027-02-19}\n"
+
+
+def run(org: Path, out: Path, *extra: str):
+    """Run `rota plan` on a six-week horizon of the quickstart team."""
+    args = ["plan", str(org), "--start", "2027-01-04", "--weeks", "6", "--out", str(out)]
+    return CliRunner().invoke(main, [*args, *extra])
+
+
+def rows(path: Path) -> set[tuple[str, ...]]:
+    """Return plan.csv's rows as tuples."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return {tuple(r.values()) for r in csv.DictReader(handle)}
+
+
+def test_new_leave_changes_few_assignments_and_lists_each(tmp_path: Path) -> None:
+    org = tmp_path / "team.yaml"
+    org.write_text(TEAM_TEXT, encoding="utf-8")
+    assert run(org, tmp_path / "a").exit_code == 0
+    # One day of new leave for someone on call in the fourth week.
+    with (tmp_path / "a" / "plan.csv").open(newline="", encoding="utf-8") as handle:
+        week4 = next(r for r in csv.DictReader(handle) if r["start"].startswith("2027-01-25"))
+    day = f"  - {{person: {week4['person']}, start: 2027-01-27, end: 2027-01-27}}\n"
+    assert LEAVE in TEAM_TEXT
+    org.write_text(TEAM_TEXT.replace(LEAVE, LEAVE + day), encoding="utf-8")
+    previous = str(tmp_path / "a" / "plan.csv")
+    result = run(org, tmp_path / "b", "--previous", previous, "--now", NOW, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    moved = rows(tmp_path / "a" / "plan.csv") ^ rows(tmp_path / "b" / "plan.csv")
+    assert 1 <= len(payload["changes"]) <= 4  # the person on leave, and a repair or two
+    assert len(payload["changes"]) == len(moved) // 2
+    assert any(f"{week4['person']} ->" in line for line in payload["changes"])
+    assert all(line.startswith("week of 2027-0") for line in payload["changes"])
+
+    summary = run(org, tmp_path / "c", "--previous", previous, "--now", NOW)
+    assert f"{len(payload['changes'])} assignment" in summary.stdout
+    for line in payload["changes"]:
+        assert line in summary.stdout
+
+
+def test_an_unchanged_org_replans_without_changes(tmp_path: Path) -> None:
+    org = tmp_path / "team.yaml"
+    org.write_text(TEAM_TEXT, encoding="utf-8")
+    assert run(org, tmp_path / "a").exit_code == 0
+    previous = str(tmp_path / "a" / "plan.csv")
+    result = run(org, tmp_path / "b", "--previous", previous, "--now", NOW, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["changes"] == []
+    assert rows(tmp_path / "a" / "plan.csv") == rows(tmp_path / "b" / "plan.csv")
