@@ -68,6 +68,7 @@ def plan_in_database(
     as_json: bool,
 ) -> None:
     """Plan the org kept in the database and store the plan as a draft."""
+    from scheduler.domain.changes import changes
     from scheduler.domain.reports import summary_text
     from scheduler.services import planning
 
@@ -83,6 +84,7 @@ def plan_in_database(
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json)
     result, report, problem = outcome.plan, outcome.report, drafted.problem
+    changed = changes(problem, result)
     if as_json:
         click.echo(
             json.dumps(
@@ -100,10 +102,16 @@ def plan_in_database(
                     "state": planning.DRAFT,
                 }
                 | proof_fields(result)
+                | ({"changes": changed} if problem.previous else {})
             )
         )
         return
     click.echo(summary_text(problem.org, result, report, result.solve_seconds))
+    if problem.previous:
+        count = len(changed)
+        click.echo(f"\n{count} assignment{'' if count == 1 else 's'} of the live plan changed")
+        for line in changed:
+            click.echo(f"  {line}")
     click.echo(
         f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: {weeks} weeks "
         f"from {start}; publish it with `rota publish {plan_id}`"

@@ -114,6 +114,17 @@ def test_plan_db_stores_a_draft_and_publish_makes_it_live(rota, sessions):
     assert rota("publish").exit_code == 2
 
 
+def test_plan_db_over_a_live_quarter_lists_its_changes(rota):
+    assert rota("import", TEAM_FILE).exit_code == 0
+    assert rota("plan", "--db", "--start", "2027-01-04", "--weeks", "2", *FAST).exit_code == 0
+    assert rota("publish", "--latest").exit_code == 0
+    again = rota("plan", "--db", "--start", "2027-01-04", "--weeks", "2", "--json", *FAST)
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["changes"] == []  # nothing new: the live plan is kept
+    summary = rota("plan", "--db", "--start", "2027-01-04", "--weeks", "2", *FAST)
+    assert "0 assignments of the live plan changed" in summary.stdout
+
+
 def test_plan_db_defaults_to_the_monday_after_the_latest_plan(rota):
     assert rota("import", TEAM_FILE).exit_code == 0
     assert rota("plan", "--db", "--start", "2027-01-04", "--weeks", "2", *FAST).exit_code == 0
