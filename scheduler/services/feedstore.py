@@ -78,9 +78,8 @@ def _published_rows(session: Session, org_id: int, now: datetime, condition):
     """Return published assignments of the org ending after the lookback, in time order."""
     return list(
         session.scalars(
-            store.published(org_id, start=now - LOOKBACK)
-            .join(store.TeamRow, store.AssignmentRow.team_id == store.TeamRow.id)
-            .where(store.TeamRow.active.is_(True), condition)
+            store.published(org_id, start=now - LOOKBACK, active_teams=True)
+            .where(condition)
             .options(
                 selectinload(store.AssignmentRow.person),
                 selectinload(store.AssignmentRow.team)

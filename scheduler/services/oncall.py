@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from scheduler.domain import model
-from scheduler.store import AssignmentRow, PlanRow, TeamRow, published
+from scheduler.store import AssignmentRow, PlanRow, published
 
 ROLE_ORDER = {role: n for n, role in enumerate(model.ROLES)}
 
@@ -30,11 +30,7 @@ class OnCall:
 
 def _published_rows(session: Session, org_id: int, *conditions) -> list:
     """Return (assignment, plan) pairs of active teams' published shifts, in time order."""
-    query = (
-        published(org_id)
-        .join(TeamRow, AssignmentRow.team_id == TeamRow.id)
-        .where(TeamRow.active.is_(True), *conditions)
-    )
+    query = published(org_id, active_teams=True).where(*conditions)
     return [(a, a.plan) for a in session.scalars(query)]
 
 

@@ -22,12 +22,14 @@ def published(
     person_id: int | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
-    active_only: bool = False,
+    active_teams: bool = False,
+    active_people: bool = False,
 ) -> Select[tuple[AssignmentRow]]:
     """Select the assignments of published plans, in time order: the one published query.
 
     Narrow it to an org, a team, a person, or the shifts overlapping `[start, end)` (UTC);
-    `active_only` keeps active teams and people. Callers may add `.where` and `.options`.
+    `active_teams` and `active_people` keep only assignments of active teams and people.
+    Callers may add `.where` and `.options`.
     """
     query = select(AssignmentRow).join(PlanRow, AssignmentRow.plan_id == PlanRow.id)
     query = query.where(PlanRow.state == PlanState.PUBLISHED)
@@ -41,12 +43,12 @@ def published(
         query = query.where(AssignmentRow.end > start)
     if end is not None:
         query = query.where(AssignmentRow.start < end)
-    if active_only:
-        query = (
-            query.join(TeamRow, AssignmentRow.team_id == TeamRow.id)
-            .join(PersonRow, AssignmentRow.person_id == PersonRow.id)
-            .where(TeamRow.active.is_(True), PersonRow.active.is_(True))
-        )
+    if active_teams:
+        query = query.join(TeamRow, AssignmentRow.team_id == TeamRow.id)
+        query = query.where(TeamRow.active.is_(True))
+    if active_people:
+        query = query.join(PersonRow, AssignmentRow.person_id == PersonRow.id)
+        query = query.where(PersonRow.active.is_(True))
     return query.order_by(AssignmentRow.start, AssignmentRow.team_id, AssignmentRow.id)
 
 
@@ -64,7 +66,9 @@ def org_with_earlier_plans(
     start before local midnight of `start` count next to the history an org file brought in.
     """
     horizon_start = local_midnight(start, org_row.timezone)
-    query = published(org_row.id, active_only=True).where(AssignmentRow.start < horizon_start)
+    query = published(org_row.id, active_teams=True, active_people=True).where(
+        AssignmentRow.start < horizon_start
+    )
     if leave_out is not None:
         query = query.where(AssignmentRow.plan_id != leave_out)
     earlier = [assignment_from_row(a) for a in session.scalars(query)]
