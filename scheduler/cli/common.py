@@ -105,6 +105,32 @@ def proof_fields(plan: model.Plan) -> dict:
     }
 
 
+def plan_fields(plan: model.Plan, report, bound: float | None, changed: list[str] | None) -> dict:
+    """Return what `--json` says of every plan: status, figures, proofs, and `changes` of a
+    re-plan (`changed` is None when there was no previous plan)."""
+    fields = {
+        "status": plan.status,
+        "max_load_ratio": round(report.max_load_ratio, 6),
+        "lower_bound": None if bound is None else round(bound, 6),
+        "flow_bound": plan.flow_bound,
+        "solver_bound": plan.solver_bound,
+        "gini": round(report.gini, 6),
+        "solve_seconds": round(plan.solve_seconds, 3),
+        "assignments": len(plan.assignments),
+    } | proof_fields(plan)
+    return fields if changed is None else fields | {"changes": changed}
+
+
+def echo_changes(changed: list[str] | None, what: str) -> None:
+    """Print a re-plan's changes: a count (`what` says changed from what), then one per line."""
+    if changed is None:
+        return
+    count = len(changed)
+    click.echo(f"\n{count} assignment{'' if count == 1 else 's'} {what}")
+    for line in changed:
+        click.echo(f"  {line}")
+
+
 def load_org_file(path: str) -> model.Org:
     """Read an org file; any problem is bad input naming the file, key path and line."""
     from scheduler.domain.orgfile import OrgFileError, load_org

@@ -13,11 +13,12 @@ from scheduler.cli.common import (
     actor,
     database,
     db_option,
+    echo_changes,
     load_org_file,
     no_plan,
     now,
     org_row,
-    proof_fields,
+    plan_fields,
 )
 from scheduler.domain import model
 from scheduler.solve import SolveOptions
@@ -84,34 +85,17 @@ def plan_in_database(
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json)
     result, report, problem = outcome.plan, outcome.report, drafted.problem
-    changed = changes(problem, result)
+    changed = changes(problem, result) if problem.previous else None
     if as_json:
         click.echo(
             json.dumps(
-                {
-                    "status": result.status,
-                    "max_load_ratio": round(report.max_load_ratio, 6),
-                    "lower_bound": None
-                    if outcome.lower_bound is None
-                    else round(outcome.lower_bound, 6),
-                    "gini": round(report.gini, 6),
-                    "solve_seconds": round(result.solve_seconds, 3),
-                    "assignments": len(result.assignments),
-                    "plan_id": plan_id,
-                    "version": version,
-                    "state": planning.DRAFT,
-                }
-                | proof_fields(result)
-                | ({"changes": changed} if problem.previous else {})
+                plan_fields(result, report, outcome.lower_bound, changed)
+                | {"plan_id": plan_id, "version": version, "state": planning.DRAFT}
             )
         )
         return
     click.echo(summary_text(problem.org, result, report, result.solve_seconds))
-    if problem.previous:
-        count = len(changed)
-        click.echo(f"\n{count} assignment{'' if count == 1 else 's'} of the live plan changed")
-        for line in changed:
-            click.echo(f"  {line}")
+    echo_changes(changed, "of the live plan changed")
     click.echo(
         f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: {weeks} weeks "
         f"from {start}; publish it with `rota publish {plan_id}`"

@@ -14,11 +14,12 @@ import click
 from scheduler.cli.common import (
     EXIT_NOT_FOUND,
     BadInput,
+    echo_changes,
     load_org_file,
     no_plan,
     parse_date,
     parse_time,
-    proof_fields,
+    plan_fields,
     show_progress,
     warn,
 )
@@ -144,7 +145,7 @@ def plan(
     from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
 
     result, report, bound = outcome.plan, outcome.report, outcome.lower_bound
-    changed = changes(problem, result)
+    changed = changes(problem, result) if problem.previous else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     plan_frame(org, result).to_csv(out / "plan.csv", index=False)
@@ -153,29 +154,12 @@ def plan(
     if as_json:
         click.echo(
             json.dumps(
-                {
-                    "status": result.status,
-                    "max_load_ratio": round(report.max_load_ratio, 6),
-                    "lower_bound": None if bound is None else round(bound, 6),
-                    "flow_bound": result.flow_bound,
-                    "solver_bound": result.solver_bound,
-                    "gini": round(report.gini, 6),
-                    "solve_seconds": round(result.solve_seconds, 3),
-                    "assignments": len(result.assignments),
-                    "out": str(out),
-                    "feeds": len(feeds),
-                }
-                | proof_fields(result)
-                | ({"changes": changed} if problem.previous else {})
+                plan_fields(result, report, bound, changed) | {"out": str(out), "feeds": len(feeds)}
             )
         )
     else:
         click.echo(summary_text(org, result, report, result.solve_seconds))
-        if problem.previous:
-            count = len(changed)
-            click.echo(f"\n{count} assignment{'' if count == 1 else 's'} changed from --previous")
-            for line in changed:
-                click.echo(f"  {line}")
+        echo_changes(changed, "changed from --previous")
         click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(feeds)} feeds")
 
 
