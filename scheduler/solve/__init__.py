@@ -16,6 +16,7 @@ from scheduler.solve.options import Progress, SolveOptions
 __all__ = ["Outcome", "Progress", "SolveOptions", "plan_or_explain"]
 
 EXPLAIN_SECONDS = 30.0  # the most an explanation may take, within the time limit
+NOT_FOUND = "no plan was found within {:g} s; allow a longer solve (--time-limit)"
 
 
 @dataclass(frozen=True)
@@ -43,25 +44,21 @@ def plan_or_explain(problem: Problem, options: SolveOptions | None = None) -> Ou
     The plan has passed the rulebook; the report measures it by docs/fairness.md. Never raises
     for a problem that has no plan: the reasons are sentences a manager can act on.
     """
-    from scheduler.solve.core import explain
+    from scheduler.solve.core import explain_core
     from scheduler.solve.phases import solve
 
     options = options or SolveOptions()
     obvious = precheck(problem)
     if obvious:
         return Outcome(None, None, tuple(obvious))
+    not_found = Outcome(None, None, (NOT_FOUND.format(options.time_limit),), proven=False)
     try:
         plan = solve(problem, options)
     except TimeoutError:
-        limit = f"{options.time_limit:g} s"
-        sentence = f"no plan was found within {limit}; allow a longer solve (--time-limit)"
-        return Outcome(None, None, (sentence,), proven=False)
+        return not_found
     if plan.status == INFEASIBLE:
-        sentences = explain(problem, time_limit=min(options.time_limit, EXPLAIN_SECONDS))
-        if not sentences:
-            limit = f"{options.time_limit:g} s"
-            sentence = f"no plan was found within {limit}; allow a longer solve (--time-limit)"
-            return Outcome(None, None, (sentence,), proven=False)
-        return Outcome(None, None, tuple(sentences))
+        # The counting checks passed above; only the core is left to name the cause.
+        sentences = explain_core(problem, min(options.time_limit, EXPLAIN_SECONDS))
+        return Outcome(None, None, tuple(sentences)) if sentences else not_found
     report = fairness_report(problem, plan.assignments, DayCalendar(problem.org), plan.lower_bound)
     return Outcome(plan, report)

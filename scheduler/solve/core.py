@@ -27,9 +27,12 @@ def explain(problem: Problem, time_limit: float = 20.0) -> list[str]:
 
     `time_limit` (seconds) caps the search for a core; docs/rules.md#when-no-plan-exists.
     """
-    obvious = precheck(problem)
-    if obvious:
-        return obvious
+    return precheck(problem) or explain_core(problem, time_limit)
+
+
+def explain_core(problem: Problem, time_limit: float = 20.0) -> list[str]:
+    """Return the sentences of an infeasible core (empty if the rules may all hold), for a
+    problem the counting checks have passed."""
     core = infeasible_core(problem, time_limit)
     if core is None:
         return []
