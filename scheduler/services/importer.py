@@ -32,6 +32,7 @@ from scheduler.store import (
 )
 
 IMPORT = "import"
+FILE_HISTORY = "file"  # history rows an org file owns; `rota import-history` adds "calendar" ones
 
 
 class ImportError_(ValueError):
@@ -279,11 +280,14 @@ class _Importer:
         )
 
     def history(self, org: model.Org, people: dict[str, PersonRow], teams: dict[str, TeamRow]):
-        """Replace each team's history by the file's; one audit entry per team that changed."""
+        """Replace each team's file history by the file's (history imported from a calendar
+        stays); one audit entry per team that changed."""
         person_key = {row.id: key for key, row in people.items()}
         team_key = {row.id: key for key, row in teams.items()}
         rows = self.session.scalars(
-            select(HistoryRow).where(HistoryRow.team_id.in_(list(team_key))).order_by(HistoryRow.id)
+            select(HistoryRow)
+            .where(HistoryRow.team_id.in_(list(team_key)), HistoryRow.source == FILE_HISTORY)
+            .order_by(HistoryRow.id)
         ).all()
 
         def key(team: str, person: str, role: str, start, end, site):

@@ -135,7 +135,8 @@ class TimeOffRow(Base):
 
 
 class HistoryRow(Base):
-    """Past on-call brought in by an org file (published plans count through their rows)."""
+    """Past on-call brought in by an org file or another tool's calendar (published plans count
+    through their own rows)."""
 
     __tablename__ = "history"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +146,8 @@ class HistoryRow(Base):
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     end: Mapped[datetime] = mapped_column(UTCDateTime)
     site: Mapped[str | None] = mapped_column(String(64))
+    # "file": from the org file (replaced by each import); "calendar": `rota import-history`
+    source: Mapped[str] = mapped_column(String(16), default="file", server_default="file")
 
 
 class PlanRow(Base):
