@@ -43,7 +43,7 @@ class TraineeProgress:
 
 
 def next_step(shadows_done: int, shadows: int, secondaries_done: int, secondaries: int) -> str:
-    """Return a trainee's next step by docs/rules.md#training: shadow, then secondary, then
+    """Return a trainee's next step by docs/rules.md#6-training-and-membership: shadow, then secondary, then
     primary."""
     if shadows_done < shadows:
         return "shadow"
