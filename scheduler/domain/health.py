@@ -43,8 +43,10 @@ class TraineeProgress:
 
 
 def next_step(shadows_done: int, shadows: int, secondaries_done: int, secondaries: int) -> str:
-    """Return a trainee's next step by docs/rules.md#6-training-and-membership: shadow, then secondary, then
-    primary."""
+    """Return a trainee's next step: shadow, then secondary, then primary (training done).
+
+    The order is docs/rules.md#6-training-and-membership.
+    """
     if shadows_done < shadows:
         return "shadow"
     if secondaries_done < secondaries:
