@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench baselines clean
 
 $(BIN)/rota: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: setup tests/js/node_modules
 
 bench: setup
 	$(BIN)/python bench/plan.py
+
+# Rota beside round-robin layers and LinkedIn oncall's scheduler, on the same orgs.
+baselines: setup
+	$(BIN)/python bench/baselines.py
 
 clean:
 	rm -rf $(VENV) out tests/js/node_modules .pytest_cache .hypothesis

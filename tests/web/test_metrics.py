@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 from support.app import make_app
+from support.database import cli_url
 from support.world import HEALTHY, SWAPS, Scenario, imported
 
+from scheduler.cli import main
 from scheduler.services.health import health
 from web.metrics import metric_names
 
@@ -61,6 +64,31 @@ def test_metrics_agree_with_rota_health(client, sessions, clock):
     remaining = (("org", name), ("person", "tia"), ("role", "shadow"), ("team", "ops"))
     assert samples[("rota_trainee_shifts_remaining", remaining)] == 1  # before the plan starts
     assert samples[("rota_on_call_share_limit", ())] == 0.25
+
+
+def test_metrics_and_the_rota_health_command_say_the_same(client, clock, db_url, monkeypatch):
+    monkeypatch.setenv("ROTA_DATABASE_URL", cli_url(db_url))
+    result = CliRunner().invoke(main, ["health", "--json", "--now", clock.now.isoformat()])
+    assert result.exit_code == 1, result.output  # Ben is on call half the time
+    (org,) = json.loads(result.stdout)["orgs"]
+    samples = scrape(client)
+    name = (("org", org["org"]),)
+    assert samples[("rota_plan_max_load_ratio", name)] == pytest.approx(org["max_load_ratio"])
+    assert samples[("rota_plan_lower_bound", name)] == pytest.approx(org["lower_bound"])
+    for team in org["teams"]:
+        labels = (*name, ("team", team["team"]))
+        assert samples[("rota_team_healthy", labels)] == team["healthy"]
+        assert samples[("rota_team_trained_members", labels)] == team["trained"]
+        assert samples[("rota_team_min_roster", labels)] == team["min_roster"]
+        assert samples[("rota_team_coverage_gaps", labels)] == len(team["coverage_gaps"])
+        assert samples[("rota_team_plan_days_left", labels)] == pytest.approx(
+            team["days_left"], abs=0.01
+        )
+        assert samples[("rota_team_swaps_pending", labels)] == team["swaps_pending"]
+        assert samples[("rota_team_load_gini", labels)] == pytest.approx(team["gini"])
+        for person, share in team["on_call_share"].items():
+            key = ("rota_person_on_call_share", (*name, ("person", person)))
+            assert samples[key] == pytest.approx(share)
 
 
 def test_metrics_need_no_sign_in_and_no_csrf_token(client):
