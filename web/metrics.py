@@ -149,7 +149,9 @@ def metrics() -> Response:
     """Export rotation health for Prometheus (no sign-in; token and networks if configured)."""
     _check_access()
     registry = registry_of(health(get_session(), viewer.now()))
-    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    response = Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    response.headers["Cache-Control"] = "no-store"  # figures of this moment, names of people
+    return response
 
 
 def _check_access() -> None:

@@ -33,6 +33,7 @@ def scrape(client, **headers) -> dict[tuple[str, tuple], float]:
     response = client.get("/metrics", headers=headers)
     assert response.status_code == 200, response.data
     assert response.content_type.startswith("text/plain; version=")
+    assert response.headers["Cache-Control"] == "no-store"
     samples = {}
     for family in text_string_to_metric_families(response.get_data(as_text=True)):
         for s in family.samples:
