@@ -10,7 +10,7 @@ UV := $(BIN)/uv
 install = if [ -x $(UV) ]; then $(UV) pip install --quiet --python $(BIN)/python $(1); \
 	else $(BIN)/python -m pip install -qq --disable-pip-version-check $(1); fi
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench baselines clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: $(VENV)/.installed-test tests/js/node_modules
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/plan.py
+
+# Rota beside round-robin layers and LinkedIn oncall's scheduler, on the same orgs.
+baselines: setup
+	$(BIN)/python bench/baselines.py
 
 clean:
 	rm -rf $(VENV) out tests/js/node_modules .pytest_cache .hypothesis

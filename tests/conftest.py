@@ -96,3 +96,4 @@ def world(sessions, scenario) -> World:
 def pytest_configure(config) -> None:
     """Register the markers the suite uses (`-m browser` runs the Playwright tests alone)."""
     config.addinivalue_line("markers", "browser: drives a real browser (Debian's Chromium)")
+    config.addinivalue_line("markers", "notebook: executes a notebook in notebooks/ (nbclient)")

@@ -37,6 +37,7 @@ OWNED_BY = {
     "werkzeug": {"web", "scheduler.services"},  # password hashing in accounts
     "click": {"scheduler.cli"},
     "gunicorn": {"scheduler.cli"},
+    "prometheus_client": {"web"},
 }
 
 

@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         feeds_page,
         home,
         leave,
+        metrics,
         plans,
         schedule,
         shifts,
@@ -58,9 +59,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     for screen in (auth, home, schedule, shifts, swaps, leave, plans, fairness, audit, feeds_page):
         app.register_blueprint(screen.bp)
-    # These authenticate every request themselves (bearer API tokens, secret feed URLs), so
+    app.config["METRICS_ALLOW"] = metrics.parse_networks(app.config.get("METRICS_ALLOW"))
+    # These authenticate every request themselves (or, /metrics, by token and network), so
     # they skip the CSRF check.
-    for token_authenticated in (feeds, api):
+    for token_authenticated in (feeds, api, metrics):
         app.register_blueprint(token_authenticated.bp)
         csrf.exempt(app, token_authenticated.bp)
 
@@ -87,6 +89,9 @@ def _config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         # Seconds the solver may spend on "Generate next quarter" (the page never waits longer).
         "SOLVE_SECONDS": float(environ.get("ROTA_SOLVE_SECONDS", "60")),
         "SOLVE_WORKERS": int(environ.get("ROTA_SOLVE_WORKERS", "1")),
+        # /metrics: a bearer token and/or the networks (CIDRs, comma-separated) it answers.
+        "METRICS_TOKEN": environ.get("ROTA_METRICS_TOKEN") or None,
+        "METRICS_ALLOW": environ.get("ROTA_METRICS_ALLOW") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "rota_session",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import db, history, plan, serve, users
+from scheduler.cli import db, health, history, plan, serve, users
 from scheduler.cli.common import EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_PLANNED, BadInput
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NO_PLAN", "EXIT_PLANNED", "BadInput", "main"]
@@ -16,13 +16,15 @@ def main() -> None:
     """Rota: plan fair on-call rotations with a constraint solver."""
 
 
-for command in (
+COMMANDS = (
     plan.plan,
     db.import_command,
     history.import_history,
     db.publish,
     users.users,
     db.feeds,
+    health.health,
     *serve.COMMANDS,
-):
+)
+for command in COMMANDS:
     main.add_command(command)

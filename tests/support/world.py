@@ -21,7 +21,7 @@ from scheduler.services import accounts
 from scheduler.services.importer import import_org
 from scheduler.services.planning import generate, publish
 from scheduler.store import AssignmentRow, PersonRow, TeamRow
-from support.builders import FAST, swap_org, team_org, web_org
+from support.builders import FAST, build_small_team_org, swap_org, team_org, web_org
 
 START = date(2027, 1, 4)  # a Monday: every rotation here hands off on Mondays 09:00
 PASSWORD = "password123"  # every account's
@@ -64,6 +64,13 @@ PAGES = Scenario(
 )
 # The swap org on the Sunday before the first of four weeks: every shift is ahead.
 SWAPS = Scenario(swap_org, weeks=4, now=datetime(2027, 1, 3, 12, tzinfo=UTC))
+# Four on one weekly primary rotation for eight weeks, on its second day: every rotation is
+# healthy (two weeks of eight each, nobody above the 25% on-call guidance, no gap, weeks ahead).
+HEALTHY = Scenario(
+    lambda: build_small_team_org(4, name="Healthy Org"),
+    weeks=8,
+    now=datetime(2027, 1, 5, 12, tzinfo=UTC),
+)
 
 
 @dataclass(frozen=True)
