@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import db, plan, serve, users
+from scheduler.cli import db, notify, plan, serve, users
 from scheduler.cli.common import EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_PLANNED, BadInput
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NO_PLAN", "EXIT_PLANNED", "BadInput", "main"]
@@ -16,5 +16,6 @@ def main() -> None:
     """Rota: plan fair on-call rotations with a constraint solver."""
 
 
-for command in (plan.plan, db.import_command, db.publish, users.users, db.feeds, *serve.COMMANDS):
+COMMANDS = (plan.plan, db.import_command, db.publish, users.users, db.feeds, notify.notify)
+for command in (*COMMANDS, *serve.COMMANDS):
     main.add_command(command)

@@ -1,8 +1,8 @@
 """The two ways out: email over SMTP (standard library smtplib) and a team's incoming webhook.
 
 Both carry an idempotency key derived from the delivery's id (the email's Message-ID, the
-webhook's `Idempotency-Key` header), so a message sent twice (docs/notifications.md#
-delivery-guarantees) can be recognised as one by mail clients and receivers.
+webhook's `Idempotency-Key` header), so a message sent twice can be recognised as one by mail
+clients and receivers (docs/notifications.md#delivery-guarantees).
 """
 
 from __future__ import annotations

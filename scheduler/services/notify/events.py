@@ -32,7 +32,7 @@ from scheduler.store import (
     team_from_row,
 )
 
-SWAPS_PAGE, SHIFTS_PAGE = "/swaps", "/shifts"
+SWAPS_PAGE, SHIFTS_PAGE = "/swaps", "/me/shifts"
 LISTED_CHANGES = 20  # a team's webhook message lists at most this many changes
 STARTING_WITHIN = timedelta(hours=24)
 
