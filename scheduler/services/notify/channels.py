@@ -124,6 +124,13 @@ def send_email(smtp: SmtpSettings, message: EmailMessage, timeout: float) -> Non
         raise DeliveryError(f"SMTP server {smtp.where()} timed out after {timeout:g}s") from None
     except ConnectionRefusedError:
         raise DeliveryError(f"SMTP server {smtp.where()} refused the connection") from None
+    except smtplib.SMTPServerDisconnected as err:
+        # smtplib reports a read that timed out as a disconnection "...: timed out".
+        if str(err).endswith("timed out"):
+            raise DeliveryError(
+                f"SMTP server {smtp.where()} timed out after {timeout:g}s"
+            ) from None
+        raise DeliveryError(f"SMTP server {smtp.where()}: {err}") from None
     except smtplib.SMTPRecipientsRefused as err:
         refused = "; ".join(f"{k}: {v[0]} {_text(v[1])}" for k, v in err.recipients.items())
         raise DeliveryError(
