@@ -191,3 +191,44 @@ def test_a_cover_request_tells_the_people_asked_but_not_the_asker(sessions, worl
         asked = notices(session, "cover.request")
         assert sorted(n.person_id for n in asked) == sorted(others)
         assert all(n.subject.endswith("asks you to cover a shift") for n in asked)
+
+
+def test_the_importer_stores_a_teams_webhook_url(sessions):
+    from support.builders import DATA
+
+    from scheduler.domain.orgfile import parse_org
+    from scheduler.services.importer import import_org
+
+    text = (DATA / "team.yaml").read_text(encoding="utf-8")
+    text = text.replace("    runbook:", "    webhook_url: http://127.0.0.1:9000/hook\n    runbook:")
+    with sessions.begin() as session:
+        import_org(session, parse_org(text, "team.yaml"), "test", NOW)
+    with sessions() as session:
+        (team,) = session.scalars(select(TeamRow)).all()
+        assert team.webhook_url == "http://127.0.0.1:9000/hook"
+
+
+def test_two_scans_at_once_remind_each_holder_once(sessions, world, addressed):
+    """The second scan waits for the first (SQLite's write lock, PostgreSQL's unique index)."""
+    import threading
+
+    with sessions() as session:
+        first = [r for r in shifts(session, world) if week(r) == 1]
+    now = first[0].start - timedelta(hours=12)
+    counts = []
+    with sessions() as one:
+        counts.append(notify.shifts_starting(one, now))
+
+        def other_scan() -> None:
+            with sessions() as two:
+                counts.append(notify.shifts_starting(two, now))
+                two.commit()
+
+        thread = threading.Thread(target=other_scan)
+        thread.start()
+        thread.join(timeout=1.0)  # it waits for the first scan's transaction
+        one.commit()
+    thread.join()
+    assert counts == [len(first), 0]
+    with sessions() as session:
+        assert len(notices(session, "shift.starting")) == len(first)
