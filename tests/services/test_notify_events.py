@@ -164,7 +164,8 @@ def test_the_first_plan_of_a_quarter_tells_each_person_their_shifts(sessions, wo
         told = {n.person_id: n for n in notices(session, "plan.changes")}
         assert set(told) == set(held)
         for person_id, n in told.items():
-            assert f"you hold {held[person_id]} shifts" in n.subject
+            shifts_held = "1 shift" if held[person_id] == 1 else f"{held[person_id]} shifts"
+            assert n.subject.endswith(f"you hold {shifts_held}")
 
 
 def test_shifts_starting_within_a_day_are_reminded_once(sessions, world, addressed):
@@ -232,3 +233,14 @@ def test_two_scans_at_once_remind_each_holder_once(sessions, world, addressed):
     assert counts == [len(first), 0]
     with sessions() as session:
         assert len(notices(session, "shift.starting")) == len(first)
+
+
+def test_an_offer_to_anyone_names_nobody_but_the_team_hears_it(sessions, world, addressed):
+    with sessions() as session:
+        before = len(notices(session))
+        row = ops_shift(session, world, 2)
+        swaps.offer(session, row.id, row.person_id, None, NOW)
+        session.commit()
+        assert len(notices(session)) == before
+        (hook,) = deliveries(session, "webhook")
+        assert hook.body.endswith("to anyone eligible.") and hook.team_id == world.teams["ops"]

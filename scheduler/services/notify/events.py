@@ -185,7 +185,8 @@ def plan_published(session: Session, plan: PlanRow, replaced: list[PlanRow], now
     after = {_slot(a): a for a in plan.assignments if a.start >= now}
     per_person: dict[int, list[str]] = defaultdict(list)
     per_team: dict[int, list[str]] = defaultdict(list)
-    teams: dict[int, object] = {}
+    teams: dict[int, object] = {}  # team id -> domain Team, for the sentences
+    team_rows = {a.team_id: a.team for a in [*before.values(), *after.values()]}
     for slot in sorted(before.keys() | after.keys(), key=lambda s: (s[1], s[0], s[2])):
         old, new = before.get(slot), after.get(slot)
         if old is not None and new is not None and old.person_id == new.person_id:
@@ -213,7 +214,7 @@ def plan_published(session: Session, plan: PlanRow, replaced: list[PlanRow], now
             subject = f"The new plan changes {len(lines)} of your shifts"
             body = f"The plan for {span} was re-published. Your changes:\n"
         else:
-            subject = f"The plan for {span} is live: you hold {len(lines)} shifts"
+            subject = f"The plan for {span} is live: you hold {_count(len(lines), 'shift')}"
             body = "Your shifts:\n"
         body += "\n".join(f"- {line}" for line in lines)
         enqueue(
@@ -225,12 +226,14 @@ def plan_published(session: Session, plan: PlanRow, replaced: list[PlanRow], now
             now,
             link=SHIFTS_PAGE,
         )
+    if not replaced:
+        for team_row in team_rows.values():
+            team_message(session, team_row, f"The plan for {span} is live.", now)
     for team_id, lines in per_team.items():
         shown = lines[:LISTED_CHANGES]
         more = f"\n… and {len(lines) - len(shown)} more" if len(lines) > len(shown) else ""
-        team_row = next(a.team for a in plan.assignments if a.team_id == team_id)
-        text = f"The plan for {span} changes {len(lines)} assignments:\n" + "\n".join(shown)
-        team_message(session, team_row, text + more, now)
+        text = f"The plan for {span} changes {_count(len(lines), 'assignment')}:\n"
+        team_message(session, team_rows[team_id], text + "\n".join(shown) + more, now)
 
 
 def shifts_starting(session: Session, now: datetime, within: timedelta = STARTING_WITHIN) -> int:
@@ -273,6 +276,11 @@ def shifts_starting(session: Session, now: datetime, within: timedelta = STARTIN
             continue  # another sender's scan reminded them a moment ago
         added += 1
     return added
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """Say '1 shift', '2 shifts' (`plural` when adding an s will not do)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def _starting_key(row: AssignmentRow) -> str:
