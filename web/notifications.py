@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
+from scheduler import store
 from scheduler.services import notify
 from web import auth, viewer
 from web.auth import login_required
@@ -19,7 +20,11 @@ def unread_badge() -> dict:
         if g.get("user") is None:
             return 0
         if "unread_notifications" not in g:
-            g.unread_notifications = notify.unread_count(get_session(), g.user)
+            try:
+                g.unread_notifications = notify.unread_count(get_session(), g.user)
+            except store.DatabaseError:
+                # An error page after a failed transaction still renders, without a count.
+                g.unread_notifications = 0
         return g.unread_notifications
 
     return {"unread_notifications": unread_notifications}
