@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         home,
         leave,
         metrics,
+        notifications,
         plans,
         schedule,
         shifts,
@@ -57,7 +58,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(inputs.refuse_nul)
     db.init_app(app)
     csrf.init_app(app)
-    for screen in (auth, home, schedule, shifts, swaps, leave, plans, fairness, audit, feeds_page):
+    screens = (auth, home, schedule, shifts, swaps, leave, plans, fairness, audit, feeds_page)
+    for screen in (*screens, notifications):
         app.register_blueprint(screen.bp)
     app.config["METRICS_ALLOW"] = metrics.parse_networks(app.config.get("METRICS_ALLOW"))
     # These authenticate every request themselves (or, /metrics, by token and network), so
@@ -71,7 +73,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["person_name"] = viewer.person_name
     app.jinja_env.filters["ratio"] = _ratio
     app.jinja_env.filters["http_url"] = _http_url
+    app.jinja_env.filters["webhook_host"] = _webhook_host
     app.context_processor(_template_globals)
+    app.context_processor(notifications.unread_badge)
     app.register_error_handler(HTTPException, _error_page)
     app.after_request(_security_headers)
     return app
@@ -142,6 +146,14 @@ def _ratio(value: float | None) -> str:
 def _http_url(url: str | None) -> str:
     # Links from the org file are only followed when they are web links (never javascript:).
     return url if url and url.lower().startswith(("https://", "http://")) else "#"
+
+
+def _webhook_host(url: str) -> str:
+    # A webhook URL is a secret (whoever has it can post): show only its scheme and host.
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}/…"
 
 
 def _template_globals() -> dict[str, Any]:

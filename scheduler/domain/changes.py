@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scheduler.domain.explain import week_label
-from scheduler.domain.model import Plan, Problem
+from scheduler.domain.model import Plan, Problem, Shift, Team
 
 
 def changes(problem: Problem, plan: Plan) -> list[str]:
@@ -33,6 +33,15 @@ def changes(problem: Problem, plan: Plan) -> list[str]:
     ):
         old, new = before.get((shift, role)), after.get((shift, role))
         if old != new:
-            when = week_label(problem.org.team(shift.team), shift)
-            found.append(f"{when}, {shift.team} {role}: {old or 'nobody'} -> {new or 'nobody'}")
+            found.append(change_sentence(problem.org.team(shift.team), shift, role, old, new))
     return found
+
+
+def change_sentence(team: Team, shift: Shift, role: str, old: str | None, new: str | None) -> str:
+    """Word one changed assignment: 'week of 2027-02-08, search primary: alice -> dan'.
+
+    `old` and `new` are person ids, None where the role is new or gone ('nobody');
+    docs/cli.md#re-planning-a-live-quarter. Notifications of a published plan use it too.
+    """
+    when = week_label(team, shift)
+    return f"{when}, {shift.team} {role}: {old or 'nobody'} -> {new or 'nobody'}"

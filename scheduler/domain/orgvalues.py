@@ -71,6 +71,14 @@ def email(value: Value) -> str:
     return text
 
 
+def web_url(value: Value) -> str:
+    """Return an http(s) URL with a host and no blanks (a team's incoming webhook)."""
+    text = value.text(longest=2000)
+    if not re.fullmatch(r"https?://[^\s/?#@]+(:\d+)?([/?#]\S*)?", text, flags=re.IGNORECASE):
+        value.fail(f'"{text}" is not an http:// or https:// URL with a host')
+    return text
+
+
 def whole(value: Value, minimum: int, maximum: int) -> int:
     """Return a whole number within `[minimum, maximum]`; fail naming the bound it breaks."""
     text = value.text()

@@ -108,6 +108,7 @@ def team_fields(team: model.Team) -> dict[str, Any]:
         "services": list(team.services),
         "runbook": team.runbook,
         "swaps_need_approval": team.swaps_need_approval,
+        "webhook_url": team.webhook_url,
         "rotation": rotation_to_json(team.rotation),
     }
 

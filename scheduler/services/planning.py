@@ -18,6 +18,7 @@ from scheduler.domain.model import PlanState
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.shifts import local_midnight, make_problem
 from scheduler.services import audit
+from scheduler.services.notify import events as notices
 from scheduler.solve import Outcome, SolveOptions, plan_or_explain
 from scheduler.store import (
     AssignmentRow,
@@ -184,7 +185,8 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
     Publishes of one org take turns (a lock on the org's row), so two drafts of one quarter
     published at once leave exactly one live. Each shift has at most one live crew: a draft
     whose horizon overlaps a live plan of another start is refused. Raises PlanError (nothing
-    changed) for a missing plan, one that is not a draft, or an overlap.
+    changed) for a missing plan, one that is not a draft, or an overlap. People whose shifts
+    not yet started it changes are notified in the same transaction (docs/notifications.md).
     """
     found = session.get(PlanRow, plan_id)
     if found is None:
@@ -221,6 +223,7 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
             org_id=row.org_id,
         )
     row.state, row.published_at = PUBLISHED, now
+    notices.plan_published(session, row, live, now)
     audit.record(
         session,
         actor,

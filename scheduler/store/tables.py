@@ -100,6 +100,7 @@ class TeamRow(Base):
     # shift, handoff, handoff_weekday, roles, min_roster, min_rest_seconds, slots
     rotation: Mapped[dict[str, Any]] = mapped_column(JSON)
     swaps_need_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    webhook_url: Mapped[str | None] = mapped_column(Text)  # incoming webhook for notifications
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     org: Mapped[OrgRow] = relationship(back_populates="teams")
     memberships: Mapped[list[MembershipRow]] = relationship(
@@ -283,3 +284,51 @@ class AuditRow(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The org the change belongs to; None for accounts and tokens, which only admins read.
     org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)
+
+
+class NotificationRow(Base):
+    """One message in a person's (or a manager's) in-app list, read or unread.
+
+    Exactly one of `person_id` and `user_id` names the recipient: people get what concerns
+    their shifts, manager accounts what awaits their approval. `dedupe_key` makes an event
+    that a periodic scan finds (a shift starting soon) land once (docs/notifications.md).
+    """
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300))  # a path on this site
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+
+
+class DeliveryRow(Base):
+    """One message to send on one channel (an email or a team's webhook): the outbox.
+
+    A sender claims a due row by a compare-and-set of `claimed_until` (its lease), delivers
+    it, then marks it `sent`; a failure raises `attempts`, stores `last_error` and moves
+    `next_attempt_at` back exponentially; after the last attempt the row is `failed`.
+    """
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    channel: Mapped[str] = mapped_column(String(16))  # "email" | "webhook"
+    target: Mapped[str] = mapped_column(Text)  # an email address or a webhook URL
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

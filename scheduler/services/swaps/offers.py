@@ -1,5 +1,7 @@
 """Offering and answering swaps: offer, trade, accept, approve, refuse, decline, cancel.
 
+Each tells the people concerned through `notify.events`, in the same transaction.
+
 Every service takes a session and `now`, leaves the commit to the caller, and rolls the session
 back when it refuses (see `errors.rolls_back_on_refusal`).
 """
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.domain.model import PENDING_SWAPS, SwapStatus
+from scheduler.services.notify import events as notices
 from scheduler.services.swaps import rows
 from scheduler.services.swaps.carry_out import (
     carry_out,
@@ -145,8 +148,11 @@ def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) 
             accepted_by_id=actor_person_id,
         )
         rows.audit(session, swap, actor, "swap.accept", before, now)
+        notices.offer_answered(session, swap, now)
+        notices.approval_needed(session, swap, now)
         return swap
     carry_out(session, swap, SwapStatus.OPEN, moves, actor_person_id, actor, "swap.accept", now)
+    notices.offer_answered(session, swap, now)
     return swap
 
 
@@ -177,6 +183,7 @@ def approve(session: Session, swap_id: int, manager_user_id: int, now: datetime)
         "swap.approve",
         now,
     )
+    notices.offer_answered(session, swap, now)
     return swap
 
 
@@ -191,7 +198,9 @@ def refuse(
     """
     swap = rows.swap(session, swap_id)
     user = manager(session, manager_user_id, swap.assignment.team_id)
-    return close(session, swap, SwapStatus.REFUSED, user.username, "swap.refuse", now, reason)
+    close(session, swap, SwapStatus.REFUSED, user.username, "swap.refuse", now, reason)
+    notices.offer_answered(session, swap, now)
+    return swap
 
 
 @rolls_back_on_refusal
@@ -205,9 +214,9 @@ def decline(session: Session, swap_id: int, actor_person_id: int, now: datetime)
     if swap.to_person_id != actor_person_id:
         raise SwapForbidden("Only the person an offer was made to can decline it.")
     actor = rows.person_actor(session, actor_person_id)
-    return close(
-        session, swap, SwapStatus.DECLINED, actor, "swap.decline", now, states=(SwapStatus.OPEN,)
-    )
+    close(session, swap, SwapStatus.DECLINED, actor, "swap.decline", now, states=(SwapStatus.OPEN,))
+    notices.offer_answered(session, swap, now)
+    return swap
 
 
 @rolls_back_on_refusal
@@ -231,4 +240,5 @@ def _created(
     session.flush()
     actor = rows.person_actor(session, actor_person_id)
     rows.audit(session, swap, actor, action, None, now)
+    notices.offer_made(session, swap, now)
     return swap
