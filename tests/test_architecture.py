@@ -37,6 +37,10 @@ OWNED_BY = {
     "werkzeug": {"web", "scheduler.services"},  # password hashing in accounts
     "click": {"scheduler.cli"},
     "gunicorn": {"scheduler.cli"},
+    "limits": {"scheduler.store", "web"},  # the database storage of the sign-in throttle
+    "flask_limiter": {"web"},
+    "flask_login": {"web"},
+    "flask_wtf": {"web"},
 }
 
 

@@ -280,3 +280,16 @@ class AuditRow(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The org the change belongs to; None for accounts and tokens, which only admins read.
     org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id"), index=True)
+
+
+class RateLimitRow(Base):
+    """One throttling counter (`scheduler.store.ratelimits`): hits in a fixed window.
+
+    `expires_at` is the window's end in seconds since the epoch (UTC); a row past it counts
+    as zero and is reused or purged. Keys longer than the column are stored as digests.
+    """
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
