@@ -102,7 +102,7 @@ def _refusal(message: str) -> Callable[[RequestLimit], Response]:
 
     def refuse(limit: RequestLimit) -> Response:
         now = current_app.config["CLOCK"]().timestamp()
-        seconds = max(1, math.ceil(limit.reset_at - now))
+        seconds = max(1, math.ceil(limit.window.reset_time - now))  # reset_at adds a second
         minutes = math.ceil(seconds / 60)
         flash(message.format(minutes="1 minute" if minutes == 1 else f"{minutes} minutes"), "error")
         page = render_template(
