@@ -191,3 +191,18 @@ def test_sign_out_needs_post_and_the_token(client):
     assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
     assert client.get("/").status_code == 200  # still signed in
     assert client.post("/logout", data={"csrf_token": CSRF}).status_code == 302
+
+
+def test_a_browser_signs_in_and_out_with_the_tokens_its_pages_carry(client):
+    def token_on(page) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+    form = client.get("/login")
+    response = client.post(
+        "/login", data={"username": "ana", "password": PASSWORD, "csrf_token": token_on(form)}
+    )
+    assert response.status_code == 302
+    home = client.get("/")
+    assert home.status_code == 200
+    assert client.post("/logout", data={"csrf_token": token_on(home)}).status_code == 302
+    assert client.get("/").status_code == 302
