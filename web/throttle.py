@@ -11,6 +11,7 @@ application database (`scheduler.store.ratelimits`).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable
 
@@ -70,8 +71,10 @@ def init_app(app: Flask) -> None:
 
 
 def account_key() -> str:
-    """Return the throttling key of the account a sign-in names (its username, case-folded)."""
-    return "account:" + request.form.get("username", "").strip().casefold()
+    """Return the throttling key of the account a sign-in names: a digest of its username,
+    case-folded (people type passwords into the username box: never store what they typed)."""
+    username = request.form.get("username", "").strip().casefold()
+    return "account:" + hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def address_key() -> str:
