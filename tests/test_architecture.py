@@ -38,6 +38,10 @@ OWNED_BY = {
     "click": {"scheduler.cli"},
     "gunicorn": {"scheduler.cli"},
     "prometheus_client": {"web"},
+    "limits": {"scheduler.store", "web"},  # the database storage of the sign-in throttle
+    "flask_limiter": {"web"},
+    "flask_login": {"web"},
+    "flask_wtf": {"web"},
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from scheduler import store
 from scheduler.domain.model import PlanState
@@ -29,6 +30,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = bool(
         app.config.get("SECURE_COOKIES") or app.config.get("SESSION_COOKIE_SECURE")
     )
+    if app.config.get("PROXY_HOPS"):
+        # The client's address (sign-in throttling counts per address) is the one the
+        # proxies in front of us saw, not the last proxy's own.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"])
 
     from web import inputs
 
@@ -51,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         schedule,
         shifts,
         swaps,
+        throttle,
         viewer,
     )
 
@@ -58,9 +64,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(inputs.refuse_nul)
     db.init_app(app)
     csrf.init_app(app)
+    auth.init_app(app)
     screens = (auth, home, schedule, shifts, swaps, leave, plans, fairness, audit, feeds_page)
     for screen in (*screens, notifications):
         app.register_blueprint(screen.bp)
+    throttle.init_app(app)
     app.config["METRICS_ALLOW"] = metrics.parse_networks(app.config.get("METRICS_ALLOW"))
     # These authenticate every request themselves (or, /metrics, by token and network), so
     # they skip the CSRF check.
@@ -76,12 +84,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["webhook_host"] = _webhook_host
     app.context_processor(_template_globals)
     app.context_processor(notifications.unread_badge)
-    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(HTTPException, error_page)
     app.after_request(_security_headers)
     return app
 
 
 def _config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    from web.throttle import ACCOUNT_LIMIT, ADDRESS_LIMIT
+
     return {
         "DATABASE_URL": store.database_url(dict(environ)),
         "SECRET_KEY": environ.get("ROTA_SECRET_KEY"),
@@ -100,7 +110,21 @@ def _config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "rota_session",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        # Failed sign-ins allowed per account and per address (docs/security.md).
+        "LOGIN_LIMIT_ACCOUNT": environ.get("ROTA_LOGIN_LIMIT_ACCOUNT") or ACCOUNT_LIMIT,
+        "LOGIN_LIMIT_ADDRESS": environ.get("ROTA_LOGIN_LIMIT_ADDRESS") or ADDRESS_LIMIT,
+        # Where the throttle counts when not in the database: redis://host:6379/0.
+        "REDIS_URL": environ.get("ROTA_REDIS_URL") or None,
+        # How many reverse proxies in front of the app set X-Forwarded-For (0: none).
+        "PROXY_HOPS": _whole_number(environ, "ROTA_PROXY_HOPS"),
     }
+
+
+def _whole_number(environ: Mapping[str, str], variable: str) -> int:
+    text = environ.get(variable, "").strip() or "0"
+    if not text.isascii() or not text.isdigit():
+        raise ValueError(f"{variable} must be a whole number, not {text!r}")
+    return int(text)
 
 
 def instance_folder(app: Flask) -> Path:
@@ -167,7 +191,8 @@ def _template_globals() -> dict[str, Any]:
     }
 
 
-def _error_page(error):
+def error_page(error):
+    """Render an HTTP error: the API's JSON shape for JSON requests, else the error page."""
     from web.auth import wants_json
 
     if wants_json() or request.path.startswith("/api/"):

@@ -1,5 +1,8 @@
 """Sign in and out, who the user is on each request, and the role checks views rely on.
 
+Sign-in sessions are Flask-Login's (docs/security.md#sign-in-sessions). A session stores the
+user's `signin.session_id`, "<user id>:<session generation>"; signing out, a new password and
+an admin disabling the user raise the generation, so every session of that user ends at once.
 Roles: an engineer is a user linked to a person; a manager manages given teams
 (`accounts.manages`); an admin may do everything. A trusted reverse proxy may name the user in a
 header (config TRUST_PROXY_HEADER, off by default): only turn it on behind a proxy that strips
@@ -8,13 +11,12 @@ that header from clients' requests.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -25,47 +27,86 @@ from flask import (
     session,
     url_for,
 )
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_login import login_required as login_required
 
 from scheduler.services import accounts, signin
+from scheduler.store import UserRow
 from web.db import get_session
 
 bp = Blueprint("auth", __name__)
 
 
+class SignedIn(UserMixin):
+    """The signed-in account as Flask-Login sees it: the user's row, and its session id."""
+
+    def __init__(self, row: UserRow) -> None:
+        """Wrap a user row (an active account)."""
+        self.row = row
+
+    @property
+    def is_active(self) -> bool:
+        """Tell whether the account may be signed in (an admin has not disabled it)."""
+        return bool(self.row.active)
+
+    def get_id(self) -> str:
+        """Return what the session stores: "<user id>:<session generation>"."""
+        return signin.session_id(self.row)
+
+
+def init_app(app: Flask) -> None:
+    """Load the user of each request with Flask-Login: from the session, or a trusted header."""
+    manager = LoginManager(app)
+    manager.user_loader(_user_of_session)
+    manager.request_loader(_user_of_proxy_header)
+    manager.unauthorized_handler(_unauthorized)
+
+
+def _user_of_session(identifier: str) -> SignedIn | None:
+    """Return the user the session names, or None when the session has ended."""
+    if _proxy_user_name():
+        return None  # the trusted proxy names the user of every request: its header decides
+    row = signin.user_of_session_id(get_session(), identifier)
+    if row is None:
+        session.clear()  # signed out elsewhere, a new password, or a disabled account
+        return None
+    return SignedIn(row)
+
+
+def _user_of_proxy_header(_request: Any) -> SignedIn | None:
+    """Return the active user a trusted proxy names in its header, else None."""
+    name = _proxy_user_name()
+    if not name:
+        return None
+    row = accounts.user_by_name(get_session(), name)
+    return SignedIn(row) if row is not None and row.active else None
+
+
+def _proxy_user_name() -> str | None:
+    header = current_app.config.get("TRUST_PROXY_HEADER")
+    return request.headers.get(header) if header else None
+
+
+def _unauthorized():
+    """Send anonymous visitors to the sign-in page, coming back after (401 for JSON)."""
+    if wants_json():
+        abort(401)
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
 @bp.before_app_request
 def load_user() -> None:
-    """Put the signed-in user (or None) on `g.user`; forget a session that has ended."""
+    """Put the signed-in user's row (or None) on `g.user`, where views and templates read it."""
     g.user = None
     if request.endpoint == "static":
         return
-    header = current_app.config.get("TRUST_PROXY_HEADER")
-    if header and request.headers.get(header):
-        user = accounts.user_by_name(get_session(), request.headers[header])
-        g.user = user if user is not None and user.active else None
-        return
-    if "user_id" in session:
-        g.user = signin.session_user(get_session(), session["user_id"], session.get("generation"))
-        if g.user is None:
-            session.clear()  # signed out elsewhere, a new password, or a disabled account
+    if current_user.is_authenticated:
+        g.user = current_user.row
 
 
 def wants_json() -> bool:
     """Tell whether the request asks for JSON (a .json path, or JSON first in Accept)."""
     return request.path.endswith(".json") or (request.accept_mimetypes.best == "application/json")
-
-
-def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Send anonymous visitors to the sign-in page (401 for JSON endpoints)."""
-
-    @functools.wraps(view)
-    def wrapped(**kwargs):
-        if g.user is None:
-            if wants_json():
-                abort(401)
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        return view(**kwargs)
-
-    return wrapped
 
 
 def is_admin() -> bool:
@@ -124,28 +165,27 @@ def _site_path(target: str) -> bool:
 
 @bp.route("/login", methods=("GET", "POST"))
 def login():
-    """Sign in with a local account."""
+    """Sign in with a local account (throttled: web/throttle.py)."""
     next_url = request.values.get("next")
     if request.method == "POST":
-        user = accounts.authenticate(
-            get_session(), request.form.get("username", ""), request.form.get("password", "")
-        )
+        username = request.form.get("username", "")
+        user = accounts.authenticate(get_session(), username, request.form.get("password", ""))
         if user is not None:
             session.clear()  # a fresh session on sign-in: no fixation
-            session["user_id"] = user.id
-            session["generation"] = user.session_generation
+            login_user(SignedIn(user))
             session.permanent = True
             return redirect(safe_next(next_url))
         flash("Wrong username or password.", "error")
-        return render_template("auth/login.html", next=next_url), 401
+        return render_template("auth/login.html", next=next_url, username=username), 401
     return render_template("auth/login.html", next=next_url)
 
 
 @bp.route("/logout", methods=("POST",))
 def logout():
     """Sign out, ending every session of the user (on other browsers too)."""
-    if g.user is not None and "user_id" in session:
+    if g.user is not None and "_user_id" in session:  # a proxy-named user has no session
         accounts.end_sessions(g.user)
         get_session().commit()
+    logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

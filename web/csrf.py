@@ -1,56 +1,47 @@
-"""CSRF protection: a per-session token in every form, checked on every state-changing request.
+"""CSRF protection by Flask-WTF's `CSRFProtect`: a token in every form, checked on every
+state-changing request (docs/security.md#forms-and-csrf).
 
 Blueprints that authenticate each request by other means (the JSON API's bearer tokens, the
-secret-URL feeds) opt out with `exempt(bp)`; everything else that POSTs, PUTs, PATCHes or
+secret-URL feeds) opt out with `exempt(app, bp)`; everything else that POSTs, PUTs, PATCHes or
 DELETEs must send the session's token as the `csrf_token` form field or the `X-CSRF-Token`
-header, or gets 400.
+header (or `X-CSRFToken`), or gets 400. A token is good for as long as the sign-in session.
 """
 
 from __future__ import annotations
 
-import hmac
-import secrets
-
-from flask import Blueprint, Flask, abort, current_app, request, session
+from flask import Blueprint, Flask
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup, escape
 
-UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FIELD = "csrf_token"
-HEADER = "X-CSRF-Token"
+EXPIRED = "The form has expired or did not come from this site. Reload it."
 
 
 def init_app(app: Flask) -> None:
-    """Check a CSRF token on every unsafe request and give templates `csrf_token()`."""
-    app.extensions["rota.csrf_exempt"] = set()
-    app.before_request(check)
+    """Check a CSRF token on every unsafe request; give templates `csrf_field()`."""
+    # A token lasts as long as the session that holds it (sessions end after 12 h or on
+    # sign-out), not Flask-WTF's default hour: a form left open over lunch still posts.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("WTF_CSRF_FIELD_NAME", FIELD)
+    app.config.setdefault("WTF_CSRF_HEADERS", ["X-CSRF-Token", "X-CSRFToken"])
+    CSRFProtect(app)  # registers itself as app.extensions["csrf"]
     app.jinja_env.globals["csrf_field"] = csrf_field
-    app.jinja_env.globals["csrf_token"] = token
+    app.register_error_handler(CSRFError, _refused)
 
 
 def exempt(app: Flask, blueprint: Blueprint) -> None:
     """Let a blueprint's routes skip the check (they authenticate every request themselves)."""
-    app.extensions["rota.csrf_exempt"].add(blueprint.name)
-
-
-def token() -> str:
-    """Return this session's token, creating it on first use."""
-    if FIELD not in session:
-        session[FIELD] = secrets.token_urlsafe(32)
-    return session[FIELD]
+    app.extensions["csrf"].exempt(blueprint)
 
 
 def csrf_field() -> Markup:
-    """Render the hidden form field that carries the token."""
-    return Markup(f'<input type="hidden" name="{FIELD}" value="{escape(token())}">')
+    """Render the hidden form field that carries this session's token."""
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{escape(generate_csrf())}">')
 
 
-def check() -> None:
-    """Refuse an unsafe request without the session's token."""
-    if request.method not in UNSAFE or request.url_rule is None:
-        return  # safe methods; unknown routes go on to their 404 or 405
-    if current_app.extensions["rota.csrf_exempt"].intersection(request.blueprints):
-        return
-    expected = session.get(FIELD)
-    sent = request.form.get(FIELD) or request.headers.get(HEADER)
-    if not expected or not sent or not hmac.compare_digest(expected, sent):
-        abort(400, description="The form has expired or did not come from this site. Reload it.")
+def _refused(error: CSRFError):
+    """Answer 400 in Rota's words (Flask-WTF's say which check failed, which helps nobody)."""
+    from web import error_page
+
+    error.description = EXPIRED
+    return error_page(error)

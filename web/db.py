@@ -27,16 +27,21 @@ def sessions(app: Flask | None = None) -> store.sessionmaker[store.Session]:
 
 # GET requests that write all the same: a feed stores the revisions of events it shows.
 WRITING_READS = ("feeds",)
+# POSTs that only read: signing in checks a password and writes nothing of its own (the
+# throttle counts attempts in its own transaction, which on SQLite must not wait for this one).
+READING_POSTS = ("auth.login",)
 
 
 def get_session() -> store.Session:
     """Return this request's session, opening it on first use.
 
-    GET and HEAD requests only read (but for WRITING_READS), so their sessions take no write
-    lock on SQLite and never wait for a writer.
+    GET and HEAD requests only read (but for WRITING_READS), as do READING_POSTS, so their
+    sessions take no write lock on SQLite and never wait for a writer.
     """
     if "db_session" not in g:
-        reads = request.method in ("GET", "HEAD") and request.blueprint not in WRITING_READS
+        reads = request.endpoint in READING_POSTS or (
+            request.method in ("GET", "HEAD") and request.blueprint not in WRITING_READS
+        )
         factory = current_app.extensions["rota.readers"] if reads else sessions()
         g.db_session = factory()
     return g.db_session

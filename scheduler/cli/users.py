@@ -112,7 +112,8 @@ def users_token(username, revoke_old, db_url):
         if revoke_old:
             accounts.revoke_api_tokens(session, user.id, now=now(), actor=actor())
         token = accounts.issue_token(session, "api", user_id=user.id, now=now())
-    click.echo(f"API token for {username} (shown only now; stored as a fingerprint):")
+    # Only the token on stdout, so `TOKEN=$(rota users token ana)` captures just it.
+    click.echo(f"API token for {username} (shown only now; stored as a fingerprint):", err=True)
     click.echo(token)
 
 

@@ -11,6 +11,28 @@ from scheduler.services import accounts, audit
 from scheduler.store import UserRow
 
 
+def session_id(user: UserRow) -> str:
+    """Return the identifier a sign-in session stores for `user`: "<user id>:<generation>".
+
+    It changes whenever the user's sessions end (sign-out, a new password, disabling), so
+    every session holding the old one names nobody from then on.
+    """
+    return f"{user.id}:{user.session_generation or 0}"
+
+
+def user_of_session_id(session: Session, identifier: object) -> UserRow | None:
+    """Return the user a stored `session_id` names, or None when that session has ended.
+
+    Anything but "<digits>:<digits>" (a forged or an older cookie) names nobody.
+    """
+    if not isinstance(identifier, str) or len(identifier) > 40:
+        return None
+    user_id, _, generation = identifier.partition(":")
+    if not all(part.isascii() and part.isdigit() for part in (user_id, generation)):
+        return None
+    return session_user(session, int(user_id), int(generation))
+
+
 def session_user(session: Session, user_id: object, generation: object) -> UserRow | None:
     """Return the user a sign-in session names, or None when that session has ended.
 

@@ -332,3 +332,16 @@ class DeliveryRow(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RateLimitRow(Base):
+    """One throttling counter (`scheduler.store.ratelimits`): hits in a fixed window.
+
+    `expires_at` is the window's end in seconds since the epoch (UTC); a row past it counts
+    as zero and is reused or purged. Keys longer than the column are stored as digests.
+    """
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

@@ -329,6 +329,8 @@ def test_users_token_issues_an_api_token_that_resolves(rota, sessions):
         assert accounts.lookup_token(session, "api", old) is None  # revoked by --revoke-old
         row = accounts.lookup_token(session, "api", fresh)
         assert session.get(store.UserRow, row.user_id).username == "robot"
+    assert first.stdout.strip() == old  # only the token: `$(rota users token robot)` works
+    assert "shown only now" in first.stderr
     missing = rota("users", "token", "nobody")
     assert missing.exit_code == 2 and "no user named" in missing.output
 

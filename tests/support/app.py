@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 
 from web import create_app
 
+SECRET_KEY = "test"
+
 
 def make_app(engine: Engine, clock: Callable[[], datetime], jobs_dir: Path, **config: Any) -> Flask:
     """Build the app on a migrated `engine`; keyword arguments add to or override its config."""
@@ -20,7 +22,7 @@ def make_app(engine: Engine, clock: Callable[[], datetime], jobs_dir: Path, **co
             "TESTING": True,
             "ENGINE": engine,
             "MIGRATE": False,
-            "SECRET_KEY": "test",
+            "SECRET_KEY": SECRET_KEY,
             "CLOCK": clock,
             "SOLVE_SECONDS": 10,
             "SOLVE_WORKERS": 1,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import stat
 
 import pytest
 from support.app import make_app
-from support.web_support import CSRF, give_csrf, login, post
+from support.web_support import CSRF, give_csrf, login, post, session_value_of
 from support.world import PASSWORD
 
 from web import create_app
@@ -53,8 +54,10 @@ def test_sign_in_needs_the_csrf_token(client):
 def test_sign_in_form_carries_the_session_token(client):
     page = client.get("/login")
     with client.session_transaction() as session:
-        token = session["csrf_token"]
-    assert f'name="csrf_token" value="{token}"' in page.text
+        value = session["csrf_token"]
+    # Flask-WTF puts the session's value in the form signed with the secret key.
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert session_value_of(token) == value
     response = client.post(
         "/login", data={"username": "ana", "password": PASSWORD, "csrf_token": token}
     )
@@ -188,3 +191,18 @@ def test_sign_out_needs_post_and_the_token(client):
     assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
     assert client.get("/").status_code == 200  # still signed in
     assert client.post("/logout", data={"csrf_token": CSRF}).status_code == 302
+
+
+def test_a_browser_signs_in_and_out_with_the_tokens_its_pages_carry(client):
+    def token_on(page) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+    form = client.get("/login")
+    response = client.post(
+        "/login", data={"username": "ana", "password": PASSWORD, "csrf_token": token_on(form)}
+    )
+    assert response.status_code == 302
+    home = client.get("/")
+    assert home.status_code == 200
+    assert client.post("/logout", data={"csrf_token": token_on(home)}).status_code == 302
+    assert client.get("/").status_code == 302

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from support.web_support import give_csrf, login, post
 from support.world import PAGES, PASSWORD
 
@@ -78,3 +79,31 @@ def test_a_forged_session_naming_a_user_without_a_generation_is_nobody(client, w
     with client.session_transaction() as session:
         session["user_id"], session["generation"] = 2**70, 0
     assert not signed_in(client)
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    ["1", "1:", ":0", "1:x", "1:0:0", "-1:0", "\u0661:0", "9" * 20 + ":0", "1:" + "9" * 50],
+)
+def test_a_flask_login_session_id_that_is_not_user_and_generation_is_nobody(
+    app, client, identifier
+):
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = identifier, True
+    assert not signed_in(client)
+
+
+def test_the_session_names_the_user_and_generation_and_a_new_generation_ends_it(
+    app, client, sessions
+):
+    login(client, "ana")
+    with client.session_transaction() as session:
+        identifier = session["_user_id"]
+    with sessions() as session:
+        ana = accounts.user_by_name(session, "ana")
+        assert identifier == f"{ana.id}:{ana.session_generation}"
+    with sessions.begin() as session:
+        accounts.end_sessions(accounts.user_by_name(session, "ana"))
+    assert not signed_in(client)
+    with client.session_transaction() as session:
+        assert "_user_id" not in session  # an ended session is forgotten
