@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scheduler.domain import model
+from scheduler.domain.text import inert
 
 if TYPE_CHECKING:
     from scheduler import store
@@ -28,9 +29,21 @@ EXIT_PLANNED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 0, 1, 2, 3  # docs/
 
 
 class BadInput(click.ClickException):
-    """Bad input: exit code 2 with one clear message, never a traceback."""
+    """Bad input: exit code 2 with one clear message, never a traceback (made inert)."""
 
     exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str):
+        super().__init__(inert(message))
+
+
+def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
+    """Print a line that may hold user text, made inert first (docs/cli.md#output).
+
+    Names, team names, explanations and change lists come from org files and forms: a name
+    holding `ESC ] 0 ; ... BEL` or a bidirectional override must not act on the terminal.
+    """
+    click.echo(inert(str(message)), err=err, nl=nl)
 
 
 def parse_date(_ctx, _param, value: str | None) -> date | None:
@@ -63,7 +76,7 @@ def parse_time(_ctx, _param, value: str | None) -> datetime | None:
 
 def warn(message: str) -> None:
     """Print a warning on stderr; the command carries on."""
-    click.echo(f"warning: {message}", err=True)
+    echo(f"warning: {message}", err=True)
 
 
 def show_progress(progress: Progress) -> None:
@@ -126,9 +139,9 @@ def echo_changes(changed: list[str] | None, what: str) -> None:
     if changed is None:
         return
     count = len(changed)
-    click.echo(f"\n{count} assignment{'' if count == 1 else 's'} {what}")
+    echo(f"\n{count} assignment{'' if count == 1 else 's'} {what}")
     for line in changed:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
 
 
 def load_org_file(path: str) -> model.Org:
@@ -174,10 +187,10 @@ def no_plan(sentences, as_json: bool, solve_seconds: float | None = None) -> Non
         if solve_seconds is not None:
             payload |= {"max_load_ratio": None, "lower_bound": None}
             payload["solve_seconds"] = round(solve_seconds, 3)
-        click.echo(json.dumps(payload | {"explanation": list(sentences)}))
-    click.echo("No plan satisfies every hard rule:", err=True)
+        echo(json.dumps(payload | {"explanation": list(sentences)}))
+    echo("No plan satisfies every hard rule:", err=True)
     for sentence in sentences:
-        click.echo(f"  - {sentence}", err=True)
+        echo(f"  - {sentence}", err=True)
     sys.exit(EXIT_NO_PLAN)
 
 

@@ -13,6 +13,7 @@ from scheduler.cli.common import (
     actor,
     database,
     db_option,
+    echo,
     echo_changes,
     load_org_file,
     no_plan,
@@ -53,11 +54,11 @@ def import_command(orgfile, db_url):
     with database(db_url) as sessions:
         result = import_into(sessions, org, orgfile)
     if not result.changes:
-        click.echo(f"{org.name}: nothing changed")
+        echo(f"{org.name}: nothing changed")
         return
     for change in result.changes:
-        click.echo(change)
-    click.echo(f"{org.name}: {len(result.changes)} changes imported")
+        echo(change)
+    echo(f"{org.name}: {len(result.changes)} changes imported")
 
 
 def plan_in_database(
@@ -87,16 +88,16 @@ def plan_in_database(
     result, report, problem = outcome.plan, outcome.report, drafted.problem
     changed = changes(problem, result) if problem.previous else None
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 plan_fields(result, report, outcome.lower_bound, changed)
                 | {"plan_id": plan_id, "version": version, "state": planning.DRAFT}
             )
         )
         return
-    click.echo(summary_text(problem.org, result, report, result.solve_seconds))
+    echo(summary_text(problem.org, result, report, result.solve_seconds))
     echo_changes(changed, "of the live plan changed")
-    click.echo(
+    echo(
         f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: {weeks} weeks "
         f"from {start}; publish it with `rota publish {plan_id}`"
     )
@@ -137,7 +138,7 @@ def publish(plan_id, latest, org_name, db_url):
         message += "; earlier versions kept as superseded: " + ", ".join(
             f"#{n}" for n in sorted(superseded)
         )
-    click.echo(message)
+    echo(message)
 
 
 @click.command()
@@ -177,11 +178,11 @@ def feeds(person_key, team_key, rotate, base_url, org_name, db_url):
                 kept += 1
                 continue
             token = accounts.rotate_feed_token(session, **subject, now=now(), actor=actor())
-            click.echo(f"{kind}\t{row.key}\t{row.name}\t{base}/feeds/{token}.ics")
+            echo(f"{kind}\t{row.key}\t{row.name}\t{base}/feeds/{token}.ics")
             printed += 1
-    click.echo(f"{printed} feed URL{'' if printed == 1 else 's'} printed", err=True)
+    echo(f"{printed} feed URL{'' if printed == 1 else 's'} printed", err=True)
     if kept:
-        click.echo(
+        echo(
             f"{kept} already had a feed token, whose URL cannot be shown again (only its digest "
             "is stored); run with --rotate to issue new URLs (the old ones stop working)",
             err=True,

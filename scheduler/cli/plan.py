@@ -14,6 +14,7 @@ import click
 from scheduler.cli.common import (
     EXIT_NOT_FOUND,
     BadInput,
+    echo,
     echo_changes,
     load_org_file,
     no_plan,
@@ -152,15 +153,15 @@ def plan(
     fairness_frame(org, report).to_csv(out / "fairness.csv", index=False)
     feeds = write_feeds(org, result, out / "feeds", now=now or datetime.now(UTC), warn=warn)
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 plan_fields(result, report, bound, changed) | {"out": str(out), "feeds": len(feeds)}
             )
         )
     else:
-        click.echo(summary_text(org, result, report, result.solve_seconds))
+        echo(summary_text(org, result, report, result.solve_seconds))
         echo_changes(changed, "changed from --previous")
-        click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(feeds)} feeds")
+        echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(feeds)} feeds")
 
 
 def _with_previous(problem: Problem, path: str, now: datetime | None) -> Problem:

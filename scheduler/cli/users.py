@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from scheduler.cli.common import BadInput, actor, database, db_option, now, org_row
+from scheduler.cli.common import BadInput, actor, database, db_option, echo, now, org_row
 
 
 @click.group()
@@ -57,10 +57,10 @@ def users_add(username, person_key, admin, manages, password_stdin, org_name, db
             )
         except accounts.AccountError as err:
             raise BadInput(str(err)) from None
-    click.echo(f"created user {username}")
+    echo(f"created user {username}")
     if generated:
-        click.echo(f"password: {password}")
-        click.echo("(shown only now: it is stored hashed; reset it with `rota users passwd`)")
+        echo(f"password: {password}")
+        echo("(shown only now: it is stored hashed; reset it with `rota users passwd`)")
 
 
 @users.command("passwd")
@@ -77,9 +77,9 @@ def users_passwd(username, password_stdin, db_url):
             accounts.set_password(session, username, password, actor=actor(), now=now())
         except accounts.AccountError as err:
             raise BadInput(str(err)) from None
-    click.echo(f"new password set for {username}")
+    echo(f"new password set for {username}")
     if generated:
-        click.echo(f"password: {password}")
+        echo(f"password: {password}")
 
 
 @users.command("disable")
@@ -94,7 +94,7 @@ def users_disable(username, db_url):
             signin.disable_user(session, username, actor=actor(), now=now())
         except accounts.AccountError as err:
             raise BadInput(str(err)) from None
-    click.echo(f"disabled user {username}; their sessions and API tokens have ended")
+    echo(f"disabled user {username}; their sessions and API tokens have ended")
 
 
 @users.command("token")
@@ -112,8 +112,8 @@ def users_token(username, revoke_old, db_url):
         if revoke_old:
             accounts.revoke_api_tokens(session, user.id, now=now(), actor=actor())
         token = accounts.issue_token(session, "api", user_id=user.id, now=now())
-    click.echo(f"API token for {username} (shown only now; stored as a fingerprint):")
-    click.echo(token)
+    echo(f"API token for {username} (shown only now; stored as a fingerprint):")
+    echo(token)
 
 
 @users.command("list")
@@ -126,4 +126,4 @@ def users_list(db_url):
         for user, teams in accounts.users_with_roles(session):
             roles = (["admin"] if user.is_admin else []) + [f"manager:{t}" for t in teams]
             person = user.person.key if user.person else "-"
-            click.echo(f"{user.username}\t{person}\t{' '.join(roles) or 'engineer'}")
+            echo(f"{user.username}\t{person}\t{' '.join(roles) or 'engineer'}")

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.domain import model
+from scheduler.domain import model, rules
 from scheduler.domain.fairness import FairnessReport, fairness_report
 from scheduler.domain.model import PlanState
 from scheduler.domain.points import DayCalendar
@@ -35,6 +35,26 @@ DRAFT, PUBLISHED, SUPERSEDED = PlanState.DRAFT, PlanState.PUBLISHED, PlanState.S
 
 class PlanError(ValueError):
     """A plan that does not exist or cannot take the step asked of it."""
+
+
+class StaleDraft(PlanError):
+    """A draft that breaks the rules as they stand now (leave or members changed since it was
+    made): `sentences` name each conflict, one per broken rule and shift (docs/rules.md)."""
+
+    def __init__(self, row: PlanRow, sentences: list[str]):
+        self.sentences = sentences
+        shown = sentences[:MAX_CONFLICTS_SHOWN]
+        more = len(sentences) - len(shown)
+        super().__init__(
+            f"plan #{row.id} cannot be published: it breaks the rules as they stand now. "
+            + " ".join(shown)
+            + (f" And {more} more." if more else "")
+            + f" Re-plan {row.weeks} weeks from {row.start} (`rota plan --db --start {row.start}"
+            f" --weeks {row.weeks}`, or Generate on the plans page) and publish the new draft."
+        )
+
+
+MAX_CONFLICTS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -183,8 +203,10 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
 
     Publishes of one org take turns (a lock on the org's row), so two drafts of one quarter
     published at once leave exactly one live. Each shift has at most one live crew: a draft
-    whose horizon overlaps a live plan of another start is refused. Raises PlanError (nothing
-    changed) for a missing plan, one that is not a draft, or an overlap.
+    whose horizon overlaps a live plan of another start is refused. The rulebook runs on the
+    draft again against the org as it stands (leave entered and people gone since it was
+    made): a broken rule on a shift not yet started raises StaleDraft. Raises PlanError
+    (nothing changed) for a missing plan, one that is not a draft, or an overlap.
     """
     found = session.get(PlanRow, plan_id)
     if found is None:
@@ -206,6 +228,9 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
                 f"live crews; re-plan from {other.start} instead, or start on or after "
                 f"{plan_end(other)}"
             )
+    conflicts = current_conflicts(session, row, now)
+    if conflicts:
+        raise StaleDraft(row, conflicts)
     live = [other for other in live if other.start == row.start]
     for old in live:
         old.state = SUPERSEDED
@@ -234,6 +259,17 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
     )
     session.flush()
     return row
+
+
+def current_conflicts(session: Session, row: PlanRow, now: datetime) -> list[str]:
+    """Return one sentence per hard rule the plan breaks against the org as it stands now.
+
+    Only shifts not yet started at `now` count: started ones are history (docs/rules.md).
+    The org is read afresh (leave, members, people who left), so a draft made before new
+    leave was recorded shows the conflict.
+    """
+    problem, plan = problem_for_plan(session, row)
+    return [v.message for v in rules.check(problem, plan) if v.start is None or v.start >= now]
 
 
 def published_plans(session: Session, org_id: int) -> list[PlanRow]:
