@@ -20,6 +20,7 @@ from scheduler.cli.common import (
     now,
     org_row,
     plan_fields,
+    warn,
 )
 from scheduler.domain import model
 from scheduler.solve import SolveOptions
@@ -49,16 +50,20 @@ def import_command(orgfile, db_url):
 
     People and teams are matched by id (removed ones become inactive); leave, avoid requests
     and history from the file replace those of earlier imports; leave entered on the web stays.
+    A person who left loses their accounts and feed URLs; their published shifts ahead are
+    uncovered, and a warning says so with the horizon to re-plan.
     """
     org = load_org_file(orgfile)
     with database(db_url) as sessions:
         result = import_into(sessions, org, orgfile)
     if not result.changes:
         echo(f"{org.name}: nothing changed")
-        return
-    for change in result.changes:
-        echo(change)
-    echo(f"{org.name}: {len(result.changes)} changes imported")
+    else:
+        for change in result.changes:
+            echo(change)
+        echo(f"{org.name}: {len(result.changes)} changes imported")
+    for sentence in result.uncovered:
+        warn(sentence)
 
 
 def plan_in_database(

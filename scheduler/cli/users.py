@@ -97,6 +97,21 @@ def users_disable(username, db_url):
     echo(f"disabled user {username}; their sessions and API tokens have ended")
 
 
+@users.command("enable")
+@click.argument("username")
+@db_option
+def users_enable(username, db_url):
+    """Enable a disabled account again (e.g. of a person back in the org): it may sign in."""
+    from scheduler.services import accounts, departures
+
+    with database(db_url) as sessions, sessions.begin() as session:
+        try:
+            departures.enable_user(session, username, actor=actor(), now=now())
+        except accounts.AccountError as err:
+            raise BadInput(str(err)) from None
+    echo(f"enabled user {username}; earlier sessions and revoked tokens stay ended")
+
+
 @users.command("token")
 @click.argument("username")
 @click.option("--revoke-old", is_flag=True, help="Revoke this user's earlier API tokens.")

@@ -6,18 +6,31 @@ background jobs call it); `generate` does the same in the caller's session.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain import model, rules
 from scheduler.domain.fairness import FairnessReport, fairness_report
-from scheduler.domain.model import PlanState
 from scheduler.domain.points import DayCalendar
-from scheduler.domain.shifts import local_midnight, make_problem
+from scheduler.domain.shifts import make_problem
 from scheduler.services import audit
+from scheduler.services.plan_versions import (  # noqa: F401  (re-exported for callers)
+    DRAFT,
+    PUBLISHED,
+    SUPERSEDED,
+    latest_draft,
+    live_plan,
+    next_quarter_start,
+    plan_covering,
+    plan_end,
+    plan_versions,
+    published_plans,
+    superseded_ids,
+)
 from scheduler.solve import Outcome, SolveOptions, plan_or_explain
 from scheduler.store import (
     AssignmentRow,
@@ -29,8 +42,6 @@ from scheduler.store import (
     org_with_earlier_plans,
     problem_for_plan,
 )
-
-DRAFT, PUBLISHED, SUPERSEDED = PlanState.DRAFT, PlanState.PUBLISHED, PlanState.SUPERSEDED
 
 
 class PlanError(ValueError):
@@ -147,7 +158,29 @@ def build_problem(
     previous = [
         assignment_from_row(a) for a in live.assignments if a.person.active and a.team.active
     ]
-    return make_problem(org, start, weeks, previous=previous, now=now)
+    problem = make_problem(org, start, weeks, previous=previous, now=now)
+    # A started shift held by someone who has since left is history: it is left out of the
+    # problem (nobody else can have worked it) and `store_draft` carries its crew over as is.
+    gone = {
+        (a.team.key, a.start)
+        for a in live.assignments
+        if a.start < now and a.team.active and not a.person.active
+    }
+    if not gone:
+        return problem
+    # Its other crew worked it: their part counts as history (rest, loads).
+    worked = tuple(
+        assignment_from_row(a)
+        for a in live.assignments
+        if (a.team.key, a.start) in gone and a.person.active
+    )
+    return model.Problem(
+        org=dataclasses.replace(problem.org, history=problem.org.history + worked),
+        horizon=problem.horizon,
+        shifts=tuple(s for s in problem.shifts if (s.team, s.start) not in gone),
+        previous=tuple(a for a in problem.previous if (a.shift.team, a.shift.start) not in gone),
+        now=now,
+    )
 
 
 def store_draft(
@@ -189,13 +222,41 @@ def store_draft(
             person_id=people[a.person],
         )
         for a in result.assignments
-    ]
+    ] + _started_elsewhere(session, org_id, problem)
     session.add(row)
     session.flush()
     audit.record(
         session, actor, "plan.generate", "plan", row.id, None, _summary(row), now, org_id=org_id
     )
     return row
+
+
+def _started_elsewhere(session: Session, org_id: int, problem: model.Problem) -> list:
+    """Copy the live plan's started assignments whose shifts the problem left out (history)."""
+    if problem.now is None:
+        return []
+    live = session.scalars(
+        select(PlanRow).where(
+            PlanRow.org_id == org_id,
+            PlanRow.start == problem.horizon.start,
+            PlanRow.state == PUBLISHED,
+        )
+    ).first()
+    if live is None:
+        return []
+    solved = {(s.team, s.start) for s in problem.shifts}
+    return [
+        AssignmentRow(
+            team_id=a.team_id,
+            role=a.role,
+            start=a.start,
+            end=a.end,
+            site=a.site,
+            person_id=a.person_id,
+        )
+        for a in live.assignments
+        if a.start < problem.now and a.team.active and (a.team.key, a.start) not in solved
+    ]
 
 
 def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRow:
@@ -272,43 +333,6 @@ def current_conflicts(session: Session, row: PlanRow, now: datetime) -> list[str
     return [v.message for v in rules.check(problem, plan) if v.start is None or v.start >= now]
 
 
-def published_plans(session: Session, org_id: int) -> list[PlanRow]:
-    """Return the org's published plans, earliest horizon first."""
-    return list(
-        session.scalars(
-            select(PlanRow)
-            .where(PlanRow.org_id == org_id, PlanRow.state == PUBLISHED)
-            .order_by(PlanRow.start, PlanRow.version)
-        )
-    )
-
-
-def plan_end(plan: PlanRow) -> date:
-    """Return the first day after the plan's horizon."""
-    return plan.start + timedelta(weeks=plan.weeks)
-
-
-def plan_covering(session: Session, org_id: int, at: datetime) -> PlanRow | None:
-    """Return the published plan whose horizon holds `at` (the latest-starting one)."""
-    zone = _org(session, org_id).timezone
-    covering = [
-        p
-        for p in published_plans(session, org_id)
-        if local_midnight(p.start, zone) <= at < local_midnight(plan_end(p), zone)
-    ]
-    return covering[-1] if covering else None
-
-
-def next_quarter_start(session: Session, org_id: int, today: date) -> date:
-    """Return the Monday after the latest published plan, or the next Monday after today."""
-    next_monday = today + timedelta(days=7 - today.weekday())
-    ends = [plan_end(p) for p in published_plans(session, org_id)]
-    if not ends:
-        return next_monday
-    end = max(ends)
-    return max(end + timedelta(days=-end.weekday() % 7), next_monday)
-
-
 def fairness_of(session: Session, plan_id: int) -> FairnessReport:
     """Measure a stored plan as it stands now (swaps included)."""
     row = session.get(PlanRow, plan_id)
@@ -347,47 +371,3 @@ def _org(session: Session, org_id: int) -> OrgRow:
 def _ids(session: Session, row_type, org_id: int) -> dict[str, int]:
     rows = session.execute(select(row_type.key, row_type.id).where(row_type.org_id == org_id))
     return {key: row_id for key, row_id in rows}
-
-
-def latest_draft(session: Session, org_id: int) -> PlanRow | None:
-    """Return the org's newest draft plan, or None."""
-    return session.scalar(
-        select(PlanRow)
-        .where(PlanRow.org_id == org_id, PlanRow.state == DRAFT)
-        .order_by(PlanRow.created_at.desc(), PlanRow.id.desc())
-    )
-
-
-def superseded_ids(session: Session, org_id: int, start: date) -> list[int]:
-    """Return the ids of the superseded versions of the org's plan from `start`, ascending."""
-    return sorted(
-        session.scalars(
-            select(PlanRow.id).where(
-                PlanRow.org_id == org_id, PlanRow.start == start, PlanRow.state == SUPERSEDED
-            )
-        )
-    )
-
-
-def live_plan(session: Session, org_id: int, start: date, weeks: int) -> PlanRow | None:
-    """Return the published plan of exactly this horizon, or None."""
-    return session.scalar(
-        select(PlanRow).where(
-            PlanRow.org_id == org_id,
-            PlanRow.start == start,
-            PlanRow.weeks == weeks,
-            PlanRow.state == PUBLISHED,
-        )
-    )
-
-
-def plan_versions(session: Session, org_id: int, limit: int = 50) -> list[PlanRow]:
-    """Return the org's plan versions in any state, latest horizon and version first."""
-    return list(
-        session.scalars(
-            select(PlanRow)
-            .where(PlanRow.org_id == org_id)
-            .order_by(PlanRow.start.desc(), PlanRow.version.desc())
-            .limit(limit)
-        )
-    )
