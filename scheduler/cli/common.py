@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from scheduler.store import Session, sessionmaker
 
 EXIT_PLANNED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 0, 1, 2, 3  # docs/cli.md#exit-codes
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C stopped the solve
+UNKNOWN = "UNKNOWN"  # the JSON status when no plan was found and none proven impossible
 
 
 class BadInput(click.ClickException):
@@ -192,6 +194,52 @@ def no_plan(sentences, as_json: bool, solve_seconds: float | None = None) -> Non
     for sentence in sentences:
         echo(f"  - {sentence}", err=True)
     sys.exit(EXIT_NO_PLAN)
+
+
+def not_found(outcome, time_limit: float, seconds: float, as_json: bool, stopped: bool) -> None:
+    """Say that no plan was found, and none proven impossible, with the best bound known;
+    exit 3, or 130 when Ctrl-C stopped the solve (docs/cli.md#exit-codes)."""
+    bound = outcome.lower_bound
+    known = (
+        f"; the max load ratio of any plan is at least {bound:.4f} (proven)"
+        if bound is not None
+        else ""
+    )
+    if stopped:
+        sentence = f"interrupted after {seconds:.1f} s, before any plan was found{known}"
+    else:
+        sentence = (
+            f"no plan was found within the time limit ({time_limit:g} s), and none was proven "
+            f"impossible: this is not a proof that no plan exists{known}; allow a longer solve "
+            "(--time-limit)"
+        )
+    if as_json:
+        payload = {
+            "status": UNKNOWN,
+            "max_load_ratio": None,
+            "lower_bound": None if bound is None else round(bound, 6),
+            "solve_seconds": round(seconds, 3),
+            "time_limit_reached": not stopped,
+            "interrupted": stopped,
+            "explanation": [sentence],
+        }
+        echo(json.dumps(payload))
+    echo(f"Error: {sentence}", err=True)
+    sys.exit(EXIT_INTERRUPTED if stopped else EXIT_NOT_FOUND)
+
+
+def check_horizon(start: date, weeks: int) -> None:
+    """Refuse a horizon that runs past the last supported day (2200-12-31): exit 2."""
+    from datetime import timedelta
+
+    from scheduler.domain.orgvalues import LAST_DAY
+
+    end = start + timedelta(weeks=weeks)
+    if end > LAST_DAY + timedelta(days=1):
+        raise BadInput(
+            f"--start {start} with --weeks {weeks} runs to {end - timedelta(days=1)}, past the "
+            f"last supported day {LAST_DAY}: start earlier or plan fewer weeks"
+        )
 
 
 def db_option(function):

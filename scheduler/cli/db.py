@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import TYPE_CHECKING
 
 import click
@@ -17,6 +18,7 @@ from scheduler.cli.common import (
     echo_changes,
     load_org_file,
     no_plan,
+    not_found,
     now,
     org_row,
     plan_fields,
@@ -84,10 +86,15 @@ def plan_in_database(
             org = org_row(session, org_name)
             org_id, org_label = org.id, org.name
             start = start or planning.next_quarter_start(session, org_id, now().date())
+        started = time.monotonic()
         drafted = planning.plan_draft(sessions, org_id, start, weeks, options, actor(), now())
     if options.progress:
         click.echo("\r\033[K", nl=False, err=True)
     outcome, plan_id, version = drafted.outcome, drafted.plan_id, drafted.version
+    stopped = options.interrupt is not None and options.interrupt.requested
+    if outcome.plan is None and (not outcome.proven or stopped):
+        seconds = time.monotonic() - started
+        not_found(outcome, options.time_limit, seconds, as_json, stopped)
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json)
     result, report, problem = outcome.plan, outcome.report, drafted.problem
@@ -97,6 +104,7 @@ def plan_in_database(
             json.dumps(
                 plan_fields(result, report, outcome.lower_bound, changed)
                 | {"plan_id": plan_id, "version": version, "state": planning.DRAFT}
+                | {"interrupted": stopped}
             )
         )
         return

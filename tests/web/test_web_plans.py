@@ -70,6 +70,23 @@ def test_no_plan_shows_the_explanation(app, client, world, sessions):
     assert status["explanation"][0].replace("'", "&#39;") in page
 
 
+def test_a_solve_out_of_time_is_not_called_impossible(app, client, world, monkeypatch):
+    from scheduler.services import planning
+    from scheduler.solve import Outcome
+
+    def out_of_time(sessions, org_id, start, weeks, options, actor, now, **_):
+        said = ("no plan was found within 5 s; allow a longer solve (--time-limit)",)
+        outcome = Outcome(None, None, said, proven=False, bound=1.5)
+        return planning.Drafted(problem=None, outcome=outcome)
+
+    monkeypatch.setattr(planning, "plan_draft", out_of_time)
+    login(client, "dbboss")
+    job_url, status = _generate(app, client, "2027-01-18")
+    assert "not a proof that no plan exists" in status["error"] and "1.50" in status["error"]
+    page = client.get(job_url).text
+    assert "No plan exists" not in page and "none was proven impossible" in page
+
+
 def test_job_status_of_an_unknown_job_is_404(client, world):
     login(client, "opsboss")
     assert client.get("/plans/jobs/nope.json").status_code == 404
