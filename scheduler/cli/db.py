@@ -25,6 +25,7 @@ from scheduler.cli.common import (
     warn,
 )
 from scheduler.domain import model
+from scheduler.domain.text import inert
 from scheduler.solve import SolveOptions
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def publish(plan_id, latest, org_name, db_url):
             draft = planning.latest_draft(session, org.id)
             if draft is None:
                 raise click.ClickException(
-                    f"{org.name} has no draft plan; make one with `rota plan --db`"
+                    inert(f"{org.name} has no draft plan; make one with `rota plan --db`")
                 )
             plan_id = draft.id
         try:

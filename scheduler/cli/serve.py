@@ -12,6 +12,7 @@ import click
 from scheduler.cli.common import (
     BadInput,
     actor,
+    check_horizon,
     database,
     db_option,
     echo,
@@ -22,6 +23,7 @@ from scheduler.cli.common import (
     warn,
 )
 from scheduler.cli.db import import_into
+from scheduler.cli.outdir import check_out, write_run
 from scheduler.solve import SolveOptions
 
 if TYPE_CHECKING:
@@ -124,6 +126,8 @@ def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, worke
     from scheduler import store
     from scheduler.store import shown_url
 
+    check_horizon(start, weeks)
+    check_out(Path(out_dir))
     org = load_org_file(orgfile)
     url = db_url or store.database_url()
     echo(f"database: {shown_url(url)}")
@@ -216,14 +220,17 @@ def _write_out(sessions: sessionmaker[Session], plan_id: int, out: Path) -> None
     org = problem.org
     echo("")
     echo(summary_text(org, plan, report, plan.solve_seconds))
-    out.mkdir(parents=True, exist_ok=True)
-    plan_frame(org, plan).to_csv(out / "plan.csv", index=False)
-    fairness_frame(org, report).to_csv(out / "fairness.csv", index=False)
-    try:
-        written = write_feeds(org, plan, out / "feeds", now=now(), warn=warn)
-    except ValueError as err:  # a person and a team wanting one feed file name
-        raise BadInput(str(err)) from None
-    echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(written)} feeds")
+
+    def write(staging: Path) -> int:  # all at once, as `rota plan` does (docs/cli.md)
+        plan_frame(org, plan).to_csv(staging / "plan.csv", index=False)
+        fairness_frame(org, report).to_csv(staging / "fairness.csv", index=False)
+        try:
+            return len(write_feeds(org, plan, staging / "feeds", now=now(), warn=warn))
+        except ValueError as err:  # a person and a team wanting one feed file name
+            raise BadInput(str(err)) from None
+
+    written = write_run(out, write)
+    echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {written} feeds")
 
 
 def _print_logins(logins: list[Login], url: str) -> None:
