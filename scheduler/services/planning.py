@@ -232,7 +232,8 @@ def store_draft(
 
 
 def _started_elsewhere(session: Session, org_id: int, problem: model.Problem) -> list:
-    """Copy the live plan's started assignments whose shifts the problem left out (history)."""
+    """Copy the live plan's started assignments whose shifts the problem left out because
+    someone who has left held them (history: `build_problem`)."""
     if problem.now is None:
         return []
     live = session.scalars(
@@ -245,6 +246,12 @@ def _started_elsewhere(session: Session, org_id: int, problem: model.Problem) ->
     if live is None:
         return []
     solved = {(s.team, s.start) for s in problem.shifts}
+    # Only the shifts `build_problem` left out: started, held by someone who has left.
+    gone = {
+        (a.team.key, a.start)
+        for a in live.assignments
+        if a.start < problem.now and a.team.active and not a.person.active
+    }
     return [
         AssignmentRow(
             team_id=a.team_id,
@@ -255,7 +262,7 @@ def _started_elsewhere(session: Session, org_id: int, problem: model.Problem) ->
             person_id=a.person_id,
         )
         for a in live.assignments
-        if a.start < problem.now and a.team.active and (a.team.key, a.start) not in solved
+        if (a.team.key, a.start) in gone - solved
     ]
 
 

@@ -115,3 +115,14 @@ def test_a_person_who_left_a_team_only_leaves_its_shifts_uncovered(sessions, wor
         assert accounts.user_by_name(session, ahead).active  # still in the org
         users = session.scalars(select(store.UserRow).where(store.UserRow.active.is_(False)))
         assert users.all() == []
+
+
+def test_a_draft_made_before_someone_left_is_not_published(sessions, world):
+    drafted = planning.plan_draft(sessions, world.org_id, START, API.weeks, FAST, "m", NOW)
+    rows = live_rows(sessions, drafted.plan_id)
+    ahead = next(k for s, _, k in rows if s >= NOW)
+    reimport(sessions, without(team_org(), ahead))
+    with sessions() as session, pytest.raises(planning.StaleDraft) as refused:
+        planning.publish(session, drafted.plan_id, "m", NOW)
+    assert f"'{ahead}' is not a person of Acme Checkout" in str(refused.value)
+    assert f"Re-plan {API.weeks} weeks from {START}" in str(refused.value)
