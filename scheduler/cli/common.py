@@ -206,7 +206,10 @@ def not_found(outcome, time_limit: float, seconds: float, as_json: bool, stopped
         else ""
     )
     if stopped:
-        sentence = f"interrupted after {seconds:.1f} s, before any plan was found{known}"
+        sentence = (
+            f"interrupted after {seconds:.1f} s, before a plan of every rotation was found "
+            f"(nothing was written){known}"
+        )
     else:
         sentence = (
             f"no plan was found within the time limit ({time_limit:g} s), and none was proven "
