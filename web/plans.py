@@ -127,6 +127,7 @@ def plan(plan_id: int):
         "plans/plan.html",
         plan=row,
         uncovered=departures.uncovered_shifts(session, org.id, viewer.now()),
+        running=_jobs().running(org.id),
         live=live,
         report=report,
         rows=sorted(report.people, key=lambda r: -(r.ratio or 0)),

@@ -136,7 +136,7 @@ def test_ctrl_c_stops_a_long_solve_promptly(tmp_path):
         text=True,
         cwd=tmp_path,
     )
-    time.sleep(6)
+    time.sleep(10)  # well into a solve of about a minute, whatever the machine's load
     assert process.poll() is None  # still solving
     pressed = time.monotonic()
     process.send_signal(signal.SIGINT)
