@@ -93,7 +93,7 @@ def plan_in_database(
         click.echo("\r\033[K", nl=False, err=True)
     outcome, plan_id, version = drafted.outcome, drafted.plan_id, drafted.version
     stopped = options.interrupt is not None and options.interrupt.requested
-    if outcome.plan is None and (not outcome.proven or stopped):
+    if outcome.plan is None and not outcome.proven:  # a proof stands, interrupted or not
         seconds = time.monotonic() - started
         not_found(outcome, options.time_limit, seconds, as_json, stopped)
     if outcome.plan is None:

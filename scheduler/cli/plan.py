@@ -169,7 +169,7 @@ def _plan_and_write(problem, options, out: Path, now, as_json: bool, interrupted
     seconds = time.monotonic() - started
     if options.progress:
         click.echo("\r\033[K", nl=False, err=True)
-    if outcome.plan is None and (not outcome.proven or interrupted()):
+    if outcome.plan is None and not outcome.proven:  # a proof stands, interrupted or not
         not_found(outcome, options.time_limit, seconds, as_json, interrupted())
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json, solve_seconds=seconds)
