@@ -192,9 +192,21 @@ class Jobs:
             )
             job.explanation = list(drafted.outcome.explanation)
             job.plan_id = drafted.plan_id
+            if drafted.outcome.plan is None and not drafted.outcome.proven:
+                job.error = _not_found(options.time_limit, drafted.outcome.lower_bound)
         except Exception:  # the page must learn the job ended; the log keeps the traceback
             log.exception("plan generation %s failed", job.id)
             job.error = "Planning failed unexpectedly; the server log has the details."
         finally:
             job.finished, job.phase, job.done = time.time(), "done", True
             self.save(job)
+
+
+def _not_found(time_limit: float, bound: float | None) -> str:
+    """Say that a solve ran out of time: not a proof that no plan exists (docs/cli.md)."""
+    known = f" No plan can have a max load ratio below {bound:.2f}." if bound is not None else ""
+    return (
+        f"No plan was found within {time_limit:g} seconds, and none was proven impossible: "
+        f"this is not a proof that no plan exists.{known} Try again with fewer weeks, or ask "
+        "an admin for a longer solve."
+    )

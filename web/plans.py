@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from scheduler.services import planning
+from scheduler.services import departures, planning
 from scheduler.store import PlanRow
 from web import auth, inputs, viewer
 from web.auth import login_required
@@ -57,11 +57,18 @@ def index():
     session = get_session()
     today = viewer.now().astimezone(viewer.zone()).date()
     plans = planning.plan_versions(session, org.id, limit=50)
+    uncovered = departures.uncovered_shifts(session, org.id, viewer.now())
+    # With shifts uncovered, the form offers to re-plan the first live plan that has them.
+    start = uncovered[0].replan_start if uncovered else None
+    weeks = uncovered[0].replan_weeks if uncovered else 13
     return render_template(
         "plans/index.html",
         plans=plans,
-        start=request.args.get("start") or planning.next_quarter_start(session, org.id, today),
-        weeks=request.args.get("weeks", 13, type=int),
+        uncovered=uncovered,
+        start=request.args.get("start")
+        or start
+        or planning.next_quarter_start(session, org.id, today),
+        weeks=request.args.get("weeks", weeks, type=int),
         max_weeks=MAX_WEEKS,
         running=_jobs().running(org.id),
         time_limit=current_app.config["SOLVE_SECONDS"],
@@ -119,6 +126,8 @@ def plan(plan_id: int):
     return render_template(
         "plans/plan.html",
         plan=row,
+        uncovered=departures.uncovered_shifts(session, org.id, viewer.now()),
+        running=_jobs().running(org.id),
         live=live,
         report=report,
         rows=sorted(report.people, key=lambda r: -(r.ratio or 0)),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scheduler.domain import model
+from scheduler.domain.text import inert
 
 if TYPE_CHECKING:
     from scheduler import store
@@ -25,12 +26,26 @@ if TYPE_CHECKING:
     from scheduler.store import Session, sessionmaker
 
 EXIT_PLANNED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 0, 1, 2, 3  # docs/cli.md#exit-codes
+EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C stopped the solve
+UNKNOWN = "UNKNOWN"  # the JSON status when no plan was found and none proven impossible
 
 
 class BadInput(click.ClickException):
-    """Bad input: exit code 2 with one clear message, never a traceback."""
+    """Bad input: exit code 2 with one clear message, never a traceback (made inert)."""
 
     exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str):
+        super().__init__(inert(message))
+
+
+def echo(message: object = "", err: bool = False, nl: bool = True) -> None:
+    """Print a line that may hold user text, made inert first (docs/cli.md#output).
+
+    Names, team names, explanations and change lists come from org files and forms: a name
+    holding `ESC ] 0 ; ... BEL` or a bidirectional override must not act on the terminal.
+    """
+    click.echo(inert(str(message)), err=err, nl=nl)
 
 
 def parse_date(_ctx, _param, value: str | None) -> date | None:
@@ -63,7 +78,7 @@ def parse_time(_ctx, _param, value: str | None) -> datetime | None:
 
 def warn(message: str) -> None:
     """Print a warning on stderr; the command carries on."""
-    click.echo(f"warning: {message}", err=True)
+    echo(f"warning: {message}", err=True)
 
 
 def show_progress(progress: Progress) -> None:
@@ -126,9 +141,9 @@ def echo_changes(changed: list[str] | None, what: str) -> None:
     if changed is None:
         return
     count = len(changed)
-    click.echo(f"\n{count} assignment{'' if count == 1 else 's'} {what}")
+    echo(f"\n{count} assignment{'' if count == 1 else 's'} {what}")
     for line in changed:
-        click.echo(f"  {line}")
+        echo(f"  {line}")
 
 
 def load_org_file(path: str) -> model.Org:
@@ -174,11 +189,60 @@ def no_plan(sentences, as_json: bool, solve_seconds: float | None = None) -> Non
         if solve_seconds is not None:
             payload |= {"max_load_ratio": None, "lower_bound": None}
             payload["solve_seconds"] = round(solve_seconds, 3)
-        click.echo(json.dumps(payload | {"explanation": list(sentences)}))
-    click.echo("No plan satisfies every hard rule:", err=True)
+        echo(json.dumps(payload | {"explanation": list(sentences)}))
+    echo("No plan satisfies every hard rule:", err=True)
     for sentence in sentences:
-        click.echo(f"  - {sentence}", err=True)
+        echo(f"  - {sentence}", err=True)
     sys.exit(EXIT_NO_PLAN)
+
+
+def not_found(outcome, time_limit: float, seconds: float, as_json: bool, stopped: bool) -> None:
+    """Say that no plan was found, and none proven impossible, with the best bound known;
+    exit 3, or 130 when Ctrl-C stopped the solve (docs/cli.md#exit-codes)."""
+    bound = outcome.lower_bound
+    known = (
+        f"; the max load ratio of any plan is at least {bound:.4f} (proven)"
+        if bound is not None
+        else ""
+    )
+    if stopped:
+        sentence = (
+            f"interrupted after {seconds:.1f} s, before a plan of every rotation was found "
+            f"(nothing was written){known}"
+        )
+    else:
+        sentence = (
+            f"no plan was found within the time limit ({time_limit:g} s), and none was proven "
+            f"impossible: this is not a proof that no plan exists{known}; allow a longer solve "
+            "(--time-limit)"
+        )
+    if as_json:
+        payload = {
+            "status": UNKNOWN,
+            "max_load_ratio": None,
+            "lower_bound": None if bound is None else round(bound, 6),
+            "solve_seconds": round(seconds, 3),
+            "time_limit_reached": not stopped,
+            "interrupted": stopped,
+            "explanation": [sentence],
+        }
+        echo(json.dumps(payload))
+    echo(f"Error: {sentence}", err=True)
+    sys.exit(EXIT_INTERRUPTED if stopped else EXIT_NOT_FOUND)
+
+
+def check_horizon(start: date, weeks: int) -> None:
+    """Refuse a horizon that runs past the last supported day (2200-12-31): exit 2."""
+    from datetime import timedelta
+
+    from scheduler.domain.orgvalues import LAST_DAY
+
+    end = start + timedelta(weeks=weeks)
+    if end > LAST_DAY + timedelta(days=1):
+        raise BadInput(
+            f"--start {start} with --weeks {weeks} runs to {end - timedelta(days=1)}, past the "
+            f"last supported day {LAST_DAY}: start earlier or plan fewer weeks"
+        )
 
 
 def db_option(function):

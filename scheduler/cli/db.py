@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import TYPE_CHECKING
 
 import click
@@ -13,14 +14,18 @@ from scheduler.cli.common import (
     actor,
     database,
     db_option,
+    echo,
     echo_changes,
     load_org_file,
     no_plan,
+    not_found,
     now,
     org_row,
     plan_fields,
+    warn,
 )
 from scheduler.domain import model
+from scheduler.domain.text import inert
 from scheduler.solve import SolveOptions
 
 if TYPE_CHECKING:
@@ -48,16 +53,20 @@ def import_command(orgfile, db_url):
 
     People and teams are matched by id (removed ones become inactive); leave, avoid requests
     and history from the file replace those of earlier imports; leave entered on the web stays.
+    A person who left loses their accounts and feed URLs; their published shifts ahead are
+    uncovered, and a warning says so with the horizon to re-plan.
     """
     org = load_org_file(orgfile)
     with database(db_url) as sessions:
         result = import_into(sessions, org, orgfile)
     if not result.changes:
-        click.echo(f"{org.name}: nothing changed")
-        return
-    for change in result.changes:
-        click.echo(change)
-    click.echo(f"{org.name}: {len(result.changes)} changes imported")
+        echo(f"{org.name}: nothing changed")
+    else:
+        for change in result.changes:
+            echo(change)
+        echo(f"{org.name}: {len(result.changes)} changes imported")
+    for sentence in result.uncovered:
+        warn(sentence)
 
 
 def plan_in_database(
@@ -78,25 +87,31 @@ def plan_in_database(
             org = org_row(session, org_name)
             org_id, org_label = org.id, org.name
             start = start or planning.next_quarter_start(session, org_id, now().date())
+        started = time.monotonic()
         drafted = planning.plan_draft(sessions, org_id, start, weeks, options, actor(), now())
     if options.progress:
         click.echo("\r\033[K", nl=False, err=True)
     outcome, plan_id, version = drafted.outcome, drafted.plan_id, drafted.version
+    stopped = options.interrupt is not None and options.interrupt.requested
+    if outcome.plan is None and not outcome.proven:  # a proof stands, interrupted or not
+        seconds = time.monotonic() - started
+        not_found(outcome, options.time_limit, seconds, as_json, stopped)
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json)
     result, report, problem = outcome.plan, outcome.report, drafted.problem
     changed = changes(problem, result) if problem.previous else None
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 plan_fields(result, report, outcome.lower_bound, changed)
                 | {"plan_id": plan_id, "version": version, "state": planning.DRAFT}
+                | {"interrupted": stopped}
             )
         )
         return
-    click.echo(summary_text(problem.org, result, report, result.solve_seconds))
+    echo(summary_text(problem.org, result, report, result.solve_seconds))
     echo_changes(changed, "of the live plan changed")
-    click.echo(
+    echo(
         f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: {weeks} weeks "
         f"from {start}; publish it with `rota publish {plan_id}`"
     )
@@ -120,7 +135,7 @@ def publish(plan_id, latest, org_name, db_url):
             draft = planning.latest_draft(session, org.id)
             if draft is None:
                 raise click.ClickException(
-                    f"{org.name} has no draft plan; make one with `rota plan --db`"
+                    inert(f"{org.name} has no draft plan; make one with `rota plan --db`")
                 )
             plan_id = draft.id
         try:
@@ -137,7 +152,7 @@ def publish(plan_id, latest, org_name, db_url):
         message += "; earlier versions kept as superseded: " + ", ".join(
             f"#{n}" for n in sorted(superseded)
         )
-    click.echo(message)
+    echo(message)
 
 
 @click.command()
@@ -177,11 +192,11 @@ def feeds(person_key, team_key, rotate, base_url, org_name, db_url):
                 kept += 1
                 continue
             token = accounts.rotate_feed_token(session, **subject, now=now(), actor=actor())
-            click.echo(f"{kind}\t{row.key}\t{row.name}\t{base}/feeds/{token}.ics")
+            echo(f"{kind}\t{row.key}\t{row.name}\t{base}/feeds/{token}.ics")
             printed += 1
-    click.echo(f"{printed} feed URL{'' if printed == 1 else 's'} printed", err=True)
+    echo(f"{printed} feed URL{'' if printed == 1 else 's'} printed", err=True)
     if kept:
-        click.echo(
+        echo(
             f"{kept} already had a feed token, whose URL cannot be shown again (only its digest "
             "is stored); run with --rotate to issue new URLs (the old ones stop working)",
             err=True,

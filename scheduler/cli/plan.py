@@ -12,11 +12,13 @@ from pathlib import Path
 import click
 
 from scheduler.cli.common import (
-    EXIT_NOT_FOUND,
     BadInput,
+    check_horizon,
+    echo,
     echo_changes,
     load_org_file,
     no_plan,
+    not_found,
     parse_date,
     parse_time,
     plan_fields,
@@ -24,15 +26,10 @@ from scheduler.cli.common import (
     warn,
 )
 from scheduler.cli.db import plan_in_database
+from scheduler.cli.outdir import EXIT_INTERRUPTED, check_out, ctrl_c, write_run
 from scheduler.domain.model import ROLES, Assignment, Problem
 from scheduler.domain.shifts import make_problem
-from scheduler.solve import SolveOptions, plan_or_explain
-
-
-class NotFound(click.ClickException):
-    """No plan was found within the time limit, and none was proven impossible: exit 3."""
-
-    exit_code = EXIT_NOT_FOUND
+from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
 
 
 @click.command()
@@ -102,18 +99,53 @@ def plan(
     if db_url is not None:
         if orgfile or previous:
             raise BadInput("--db plans the org in the database: give no ORGFILE or --previous")
+        if start is not None:
+            check_horizon(start, weeks)
+        interrupt = Interrupt()
         options = SolveOptions(
             time_limit=time_limit,
             num_workers=workers,
             seed=seed,
             progress=None if as_json or not sys.stderr.isatty() else show_progress,
+            interrupt=interrupt,
         )
-        plan_in_database(db_url or None, org_name, start, weeks, options, as_json)
+        try:
+            with ctrl_c(interrupt.request) as interrupted:
+                plan_in_database(db_url or None, org_name, start, weeks, options, as_json)
+                if interrupted():
+                    echo(INTERRUPTED_PLAN, err=True)
+                    sys.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt:
+            echo("\naborted: no draft was stored", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         return
     if not orgfile:
         raise BadInput("give an ORGFILE to plan, or --db to plan the org in the database")
     if start is None:
         raise BadInput("Missing option '--start' (the first day, e.g. 2027-01-04)")
+    check_horizon(start, weeks)
+    out = Path(out_dir)
+    check_out(out)
+    interrupt = Interrupt()
+    try:
+        with ctrl_c(interrupt.request) as interrupted:
+            problem = _problem(orgfile, start, weeks, previous, now)
+            options = SolveOptions(
+                time_limit=time_limit,
+                num_workers=workers,
+                seed=seed,
+                tolerance=tolerance,
+                progress=None if as_json or not sys.stderr.isatty() else show_progress,
+                interrupt=interrupt,
+            )
+            _plan_and_write(problem, options, out, now, as_json, interrupted)
+    except KeyboardInterrupt:
+        echo("\naborted: nothing was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+
+
+def _problem(orgfile: str, start, weeks: int, previous: str | None, now) -> Problem:
+    """Read the org file (and the previous plan) into the problem to solve."""
     org = load_org_file(orgfile)
     from scheduler.domain.feedfiles import feed_files
 
@@ -123,21 +155,22 @@ def plan(
         raise BadInput(f"{orgfile}: {err}") from None
     problem = make_problem(org, start, weeks)
     if previous:
-        problem = _with_previous(problem, previous, now)
-    options = SolveOptions(
-        time_limit=time_limit,
-        num_workers=workers,
-        seed=seed,
-        tolerance=tolerance,
-        progress=None if as_json or not sys.stderr.isatty() else show_progress,
-    )
+        return _with_previous(problem, previous, now)
+    if now is not None:
+        warn("--now without --previous only sets the clock of the feeds' timestamps")
+    return problem
+
+
+def _plan_and_write(problem, options, out: Path, now, as_json: bool, interrupted) -> None:
+    """Solve, then write the run into --out all at once and print the summary or JSON."""
+    org = problem.org
     started = time.monotonic()
     outcome = plan_or_explain(problem, options)
     seconds = time.monotonic() - started
     if options.progress:
         click.echo("\r\033[K", nl=False, err=True)
-    if outcome.plan is None and not outcome.proven:
-        raise NotFound(" ".join(outcome.explanation))
+    if outcome.plan is None and not outcome.proven:  # a proof stands, interrupted or not
+        not_found(outcome, options.time_limit, seconds, as_json, interrupted())
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json, solve_seconds=seconds)
     from scheduler.domain.changes import changes
@@ -146,21 +179,32 @@ def plan(
 
     result, report, bound = outcome.plan, outcome.report, outcome.lower_bound
     changed = changes(problem, result) if problem.previous else None
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    plan_frame(org, result).to_csv(out / "plan.csv", index=False)
-    fairness_frame(org, report).to_csv(out / "fairness.csv", index=False)
-    feeds = write_feeds(org, result, out / "feeds", now=now or datetime.now(UTC), warn=warn)
+
+    def write(staging: Path) -> int:
+        plan_frame(org, result).to_csv(staging / "plan.csv", index=False)
+        fairness_frame(org, report).to_csv(staging / "fairness.csv", index=False)
+        clock = now or datetime.now(UTC)
+        return len(write_feeds(org, result, staging / "feeds", now=clock, warn=warn))
+
+    feeds = write_run(out, write)
+    stopped = interrupted()
     if as_json:
-        click.echo(
-            json.dumps(
-                plan_fields(result, report, bound, changed) | {"out": str(out), "feeds": len(feeds)}
-            )
-        )
+        fields = plan_fields(result, report, bound, changed)
+        echo(json.dumps(fields | {"out": str(out), "feeds": feeds, "interrupted": stopped}))
     else:
-        click.echo(summary_text(org, result, report, result.solve_seconds))
+        echo(summary_text(org, result, report, result.solve_seconds))
         echo_changes(changed, "changed from --previous")
-        click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(feeds)} feeds")
+        echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {feeds} feeds")
+        if stopped:
+            echo(INTERRUPTED_PLAN, err=True)
+    if stopped:
+        sys.exit(EXIT_INTERRUPTED)
+
+
+INTERRUPTED_PLAN = (
+    "interrupted: this is the best plan found before Ctrl-C; it passes every hard rule, but "
+    "its fairness may not be the best possible: run again without interrupting for that"
+)
 
 
 def _with_previous(problem: Problem, path: str, now: datetime | None) -> Problem:

@@ -12,8 +12,10 @@ import click
 from scheduler.cli.common import (
     BadInput,
     actor,
+    check_horizon,
     database,
     db_option,
+    echo,
     load_org_file,
     no_plan,
     now,
@@ -21,6 +23,7 @@ from scheduler.cli.common import (
     warn,
 )
 from scheduler.cli.db import import_into
+from scheduler.cli.outdir import check_out, write_run
 from scheduler.solve import SolveOptions
 
 if TYPE_CHECKING:
@@ -123,14 +126,16 @@ def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, worke
     from scheduler import store
     from scheduler.store import shown_url
 
+    check_horizon(start, weeks)
+    check_out(Path(out_dir))
     org = load_org_file(orgfile)
     url = db_url or store.database_url()
-    click.echo(f"database: {shown_url(url)}")
+    echo(f"database: {shown_url(url)}")
     options = SolveOptions(time_limit=time_limit, num_workers=workers, seed=1)
     with database(url) as sessions:
         result = import_into(sessions, org, orgfile)
         changed = bool(result.changes)
-        click.echo(
+        echo(
             f"imported {org.name}: {len(result.changes)} changes"
             if changed
             else f"{org.name} is already imported and unchanged"
@@ -152,15 +157,15 @@ def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, repla
     with sessions() as session:
         live = planning.live_plan(session, org_id, start, weeks)
         if live is not None and not replan:
-            click.echo(f"keeping published plan #{live.id} ({weeks} weeks from {start})")
+            echo(f"keeping published plan #{live.id} ({weeks} weeks from {start})")
             return live.id
-    click.echo(f"planning {weeks} weeks from {start} (up to {options.time_limit:g} s)...")
+    echo(f"planning {weeks} weeks from {start} (up to {options.time_limit:g} s)...")
     drafted = planning.plan_draft(
         sessions, org_id, start, weeks, options, actor(), now(), keep_live=False, publish_it=True
     )
     if drafted.outcome.plan is None:
         no_plan(drafted.outcome.explanation, as_json=False)
-    click.echo(f"published plan #{drafted.plan_id} (version {drafted.version})")
+    echo(f"published plan #{drafted.plan_id} (version {drafted.version})")
     return drafted.plan_id
 
 
@@ -213,27 +218,30 @@ def _write_out(sessions: sessionmaker[Session], plan_id: int, out: Path) -> None
         problem, plan = store.problem_for_plan(session, row)
         report = planning.fairness_of(session, plan_id)
     org = problem.org
-    click.echo("")
-    click.echo(summary_text(org, plan, report, plan.solve_seconds))
-    out.mkdir(parents=True, exist_ok=True)
-    plan_frame(org, plan).to_csv(out / "plan.csv", index=False)
-    fairness_frame(org, report).to_csv(out / "fairness.csv", index=False)
-    try:
-        written = write_feeds(org, plan, out / "feeds", now=now(), warn=warn)
-    except ValueError as err:  # a person and a team wanting one feed file name
-        raise BadInput(str(err)) from None
-    click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(written)} feeds")
+    echo("")
+    echo(summary_text(org, plan, report, plan.solve_seconds))
+
+    def write(staging: Path) -> int:  # all at once, as `rota plan` does (docs/cli.md)
+        plan_frame(org, plan).to_csv(staging / "plan.csv", index=False)
+        fairness_frame(org, report).to_csv(staging / "fairness.csv", index=False)
+        try:
+            return len(write_feeds(org, plan, staging / "feeds", now=now(), warn=warn))
+        except ValueError as err:  # a person and a team wanting one feed file name
+            raise BadInput(str(err)) from None
+
+    written = write_run(out, write)
+    echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {written} feeds")
 
 
 def _print_logins(logins: list[Login], url: str) -> None:
-    click.echo(f"\nSign in at {url} with one of these accounts:")
+    echo(f"\nSign in at {url} with one of these accounts:")
     width = max(len(login.username) for login in logins)
     for login in logins:
         secret = login.password or "(exists: `rota users passwd " + login.username + "` resets it)"
-        click.echo(f"  {login.username:<{width}}  {secret}  {login.role}")
+        echo(f"  {login.username:<{width}}  {secret}  {login.role}")
     if any(login.password for login in logins):
-        click.echo("Passwords are shown only now: they are stored hashed.")
-    click.echo("Feed URLs: the Feeds page after signing in, or `rota feeds`.")
+        echo("Passwords are shown only now: they are stored hashed.")
+    echo("Feed URLs: the Feeds page after signing in, or `rota feeds`.")
 
 
 COMMANDS = (serve, demo)

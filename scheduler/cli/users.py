@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from scheduler.cli.common import BadInput, actor, database, db_option, now, org_row
+from scheduler.cli.common import BadInput, actor, database, db_option, echo, now, org_row
 
 
 @click.group()
@@ -57,10 +57,10 @@ def users_add(username, person_key, admin, manages, password_stdin, org_name, db
             )
         except accounts.AccountError as err:
             raise BadInput(str(err)) from None
-    click.echo(f"created user {username}")
+    echo(f"created user {username}")
     if generated:
-        click.echo(f"password: {password}")
-        click.echo("(shown only now: it is stored hashed; reset it with `rota users passwd`)")
+        echo(f"password: {password}")
+        echo("(shown only now: it is stored hashed; reset it with `rota users passwd`)")
 
 
 @users.command("passwd")
@@ -77,9 +77,9 @@ def users_passwd(username, password_stdin, db_url):
             accounts.set_password(session, username, password, actor=actor(), now=now())
         except accounts.AccountError as err:
             raise BadInput(str(err)) from None
-    click.echo(f"new password set for {username}")
+    echo(f"new password set for {username}")
     if generated:
-        click.echo(f"password: {password}")
+        echo(f"password: {password}")
 
 
 @users.command("disable")
@@ -94,7 +94,22 @@ def users_disable(username, db_url):
             signin.disable_user(session, username, actor=actor(), now=now())
         except accounts.AccountError as err:
             raise BadInput(str(err)) from None
-    click.echo(f"disabled user {username}; their sessions and API tokens have ended")
+    echo(f"disabled user {username}; their sessions and API tokens have ended")
+
+
+@users.command("enable")
+@click.argument("username")
+@db_option
+def users_enable(username, db_url):
+    """Enable a disabled account again (e.g. of a person back in the org): it may sign in."""
+    from scheduler.services import accounts, departures
+
+    with database(db_url) as sessions, sessions.begin() as session:
+        try:
+            departures.enable_user(session, username, actor=actor(), now=now())
+        except accounts.AccountError as err:
+            raise BadInput(str(err)) from None
+    echo(f"enabled user {username}; earlier sessions and revoked tokens stay ended")
 
 
 @users.command("token")
@@ -113,8 +128,8 @@ def users_token(username, revoke_old, db_url):
             accounts.revoke_api_tokens(session, user.id, now=now(), actor=actor())
         token = accounts.issue_token(session, "api", user_id=user.id, now=now())
     # Only the token on stdout, so `TOKEN=$(rota users token ana)` captures just it.
-    click.echo(f"API token for {username} (shown only now; stored as a fingerprint):", err=True)
-    click.echo(token)
+    echo(f"API token for {username} (shown only now; stored as a fingerprint):", err=True)
+    echo(token)
 
 
 @users.command("list")
@@ -127,4 +142,4 @@ def users_list(db_url):
         for user, teams in accounts.users_with_roles(session):
             roles = (["admin"] if user.is_admin else []) + [f"manager:{t}" for t in teams]
             person = user.person.key if user.person else "-"
-            click.echo(f"{user.username}\t{person}\t{' '.join(roles) or 'engineer'}")
+            echo(f"{user.username}\t{person}\t{' '.join(roles) or 'engineer'}")

@@ -53,7 +53,7 @@ def precheck(problem: Problem) -> list[str]:
         found += uncoverable_shifts(problem, team)
         found += rest_capacity(problem, team)
     found += trainees_without_path(problem)
-    return found
+    return found or on_call_at_once(problem)
 
 
 def week_label(team: Team, shift: Shift) -> str:
@@ -115,6 +115,62 @@ def _most_shifts(problem: Problem, team: Team, person: str) -> int:
             taken += 1
             last = shift
     return taken
+
+
+def on_call_at_once(problem: Problem) -> list[str]:
+    """Say when rotations need more people on call at one moment than can be.
+
+    Shifts running at the same instant need different people (docs/rules.md#2-overlap): if
+    the shifts at an instant whose free members all lie in one pool need more people than the
+    pool has, no plan exists. One sentence per set of rotations and pool, at the first such
+    instant, with how many more instants fail the same way.
+    """
+    org = problem.org
+    need_of: dict[Shift, tuple[frozenset[str], int]] = {}
+    for team in org.teams:
+        for shift in problem.shifts_of(team.id):
+            free = (m for m in team.members if unavailability(problem, shift, m) is None)
+            need_of[shift] = (frozenset(free), len(team.rotation.roles))
+    failing: dict[tuple, list] = {}
+    for instant in sorted({s.start for s in need_of}):
+        running = [s for s in need_of if s.start <= instant < s.end]
+        for pool in {need_of[s][0] for s in running}:
+            inside = [s for s in running if need_of[s][0] <= pool]
+            need = sum(need_of[s][1] for s in inside)
+            if len(inside) > 1 and need > len(pool):
+                teams = tuple(sorted({s.team for s in inside}))
+                failing.setdefault((teams, pool), []).append((instant, len(inside), need))
+    found = []
+    for (teams, pool), moments in failing.items():
+        instant, shifts, need = moments[0]
+        first = min(s for s in need_of if s.team in teams and s.start <= instant < s.end)
+        listed = ", ".join(teams[:6]) + (f" and {len(teams) - 6} more" if len(teams) > 6 else "")
+        more = len(moments) - 1
+        found.append(
+            f"{listed}, {week_label(org.team(first.team), first)}: {shifts} shifts run at once "
+            f"and need {need} people on call, but only {len(pool)} can take them "
+            f"({names(org, sorted(pool))}), and nobody is on call twice at once"
+            + _why_not_others(problem, teams, pool, instant)
+            + (f"; the same at {more} later moment{'s' if more > 1 else ''}" if more else "")
+            + "; add people to these rotations or stagger their shifts"
+        )
+    return found
+
+
+def _why_not_others(problem: Problem, teams: tuple[str, ...], pool, instant) -> str:
+    """Say why the other members of these rotations cannot take a shift at `instant`."""
+    org, why = problem.org, {}
+    for shift in problem.shifts:
+        if shift.team in teams and shift.start <= instant < shift.end:
+            for m in org.team(shift.team).members:
+                if m not in pool and m not in why:
+                    why[m] = unavailability(problem, shift, m)
+    parts = []
+    for reason in sorted({r for r in why.values() if r}):
+        people = sorted(m for m, r in why.items() if r == reason)
+        verb = "is" if len(people) == 1 else "are"
+        parts.append(f"{names(org, people)} {verb} {REASONS[reason]}")
+    return f" ({'; '.join(parts)})" if parts else ""
 
 
 def rest_capacity(problem: Problem, team: Team) -> list[str]:

@@ -6,6 +6,7 @@ list of people reads the same wherever it appears.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,26 @@ from zoneinfo import ZoneInfo
 from scheduler.domain.model import Org, Shift
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+# Terminal escape sequences whole (CSI `ESC [ ... final`, OSC/DCS/APC/PM strings up to BEL or
+# `ESC \\`, two-character escapes), then single characters a terminal acts on: C0 controls but
+# tab and newline, DEL, C1 controls, the bidirectional marks, embeddings, overrides and
+# isolates, and the Unicode line and paragraph separators.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~]?)")
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
+
+
+def inert(text: str) -> str:
+    """Return `text` safe to print on a terminal: escape sequences and controls removed.
+
+    Keeps newlines and tabs; removes ESC sequences whole (so `ESC ] 0 ; title BEL` cannot set a
+    window title), other C0 and C1 controls, DEL, bidirectional overrides and isolates, and
+    U+2028/U+2029. Every line the command line prints that may hold user text (names, team
+    names, explanations, change lists) passes through here (docs/cli.md#output).
+    """
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
 def and_list(items: list[str]) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.domain import model
-from scheduler.services import audit
+from scheduler.services import audit, departures
 from scheduler.store import (
     HistoryRow,
     MembershipRow,
@@ -41,14 +41,26 @@ class ImportError_(ValueError):
 
 @dataclass
 class ImportResult:
-    """The imported org's id and the changes made, one sentence each (empty: nothing new)."""
+    """The imported org's id and the changes made, one sentence each (empty: nothing new).
+
+    `uncovered` says, one sentence per person and live plan, which published shifts ahead are
+    held by people who have left (docs/cli.md#people-who-leave); it may be non-empty even when
+    nothing changed.
+    """
 
     org_id: int
     changes: list[str] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)
 
 
 def import_org(session: Session, org: model.Org, actor: str, now: datetime) -> ImportResult:
-    """Create or update the org's rows to match `org`; return what changed."""
+    """Create or update the org's rows to match `org`; return what changed.
+
+    A person the file no longer lists leaves the org: their accounts are disabled and their
+    feed tokens revoked (`departures.leave_org`), and their published shifts from `now` on are
+    reported as uncovered. One who comes back is active again, without those accounts and
+    tokens.
+    """
     validate(org)
     importer = _Importer(session, actor, now)
     org_row = importer.org(org)
@@ -56,8 +68,10 @@ def import_org(session: Session, org: model.Org, actor: str, now: datetime) -> I
     teams = importer.teams(org_row, org, people)
     importer.time_off(org_row, org, people)
     importer.history(org, people, teams)
+    importer.departures()
     session.flush()
-    return ImportResult(org_id=org_row.id, changes=importer.changes)
+    uncovered = [u.sentence() for u in departures.uncovered_shifts(session, org_row.id, now)]
+    return ImportResult(org_id=org_row.id, changes=importer.changes, uncovered=uncovered)
 
 
 def validate(org: model.Org) -> None:
@@ -124,6 +138,22 @@ class _Importer:
         self.session, self.actor, self.now = session, actor, now
         self.changes: list[str] = []
         self.org_id: int | None = None
+        self.left: list[PersonRow] = []  # people this import deactivated
+        self.back: list[PersonRow] = []  # people this import made active again
+
+    def departures(self) -> None:
+        """End the access of the people who left; say which accounts of returners stay off."""
+        for person in self.left:
+            self.changes += departures.leave_org(
+                self.session, person, actor=self.actor, now=self.now
+            )
+        for person in self.back:
+            for username in departures.disabled_accounts(self.session, person):
+                self.changes.append(
+                    f"account {username} of {person.key} stays disabled: enable it with "
+                    f"`rota users enable {username}`; issue new feed URLs with "
+                    f"`rota feeds --person {person.key} --rotate`"
+                )
 
     def _audit(self, action: str, entity: str, entity_id, before, after) -> None:
         audit.record(
@@ -182,6 +212,8 @@ class _Importer:
                 self._audit(f"{entity}.create", entity, row.id, None, {"key": item.id, **wanted})
                 self.changes.append(f"added {entity} {item.id} ({item.name})")
             else:
+                if entity == "person" and not row.active:
+                    self.back.append(row)
                 self._update(row, wanted, entity, f"{entity} {item.id}")
             rows[item.id] = row
         for key, row in sorted(existing.items()):
@@ -191,6 +223,8 @@ class _Importer:
                     f"{entity}.deactivate", entity, row.id, {"active": True}, {"active": False}
                 )
                 self.changes.append(f"deactivated {entity} {key} (no longer in the org file)")
+                if entity == "person":
+                    self.left.append(row)
         return rows
 
     def people(self, org_row: OrgRow, org: model.Org) -> dict[str, PersonRow]:

@@ -6,19 +6,32 @@ background jobs call it); `generate` does the same in the caller's session.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.domain import model
+from scheduler.domain import model, rules
 from scheduler.domain.fairness import FairnessReport, fairness_report
-from scheduler.domain.model import PlanState
 from scheduler.domain.points import DayCalendar
-from scheduler.domain.shifts import local_midnight, make_problem
+from scheduler.domain.shifts import make_problem
 from scheduler.services import audit
 from scheduler.services.notify import events as notices
+from scheduler.services.plan_versions import (  # noqa: F401  (re-exported for callers)
+    DRAFT,
+    PUBLISHED,
+    SUPERSEDED,
+    latest_draft,
+    live_plan,
+    next_quarter_start,
+    plan_covering,
+    plan_end,
+    plan_versions,
+    published_plans,
+    superseded_ids,
+)
 from scheduler.solve import Outcome, SolveOptions, plan_or_explain
 from scheduler.store import (
     AssignmentRow,
@@ -31,11 +44,29 @@ from scheduler.store import (
     problem_for_plan,
 )
 
-DRAFT, PUBLISHED, SUPERSEDED = PlanState.DRAFT, PlanState.PUBLISHED, PlanState.SUPERSEDED
-
 
 class PlanError(ValueError):
     """A plan that does not exist or cannot take the step asked of it."""
+
+
+class StaleDraft(PlanError):
+    """A draft that breaks the rules as they stand now (leave or members changed since it was
+    made): `sentences` name each conflict, one per broken rule and shift (docs/rules.md)."""
+
+    def __init__(self, row: PlanRow, sentences: list[str]):
+        self.sentences = sentences
+        shown = sentences[:MAX_CONFLICTS_SHOWN]
+        more = len(sentences) - len(shown)
+        super().__init__(
+            f"plan #{row.id} cannot be published: it breaks the rules as they stand now. "
+            + " ".join(shown)
+            + (f" And {more} more." if more else "")
+            + f" Re-plan {row.weeks} weeks from {row.start} (`rota plan --db --start {row.start}"
+            f" --weeks {row.weeks}`, or Generate on the plans page) and publish the new draft."
+        )
+
+
+MAX_CONFLICTS_SHOWN = 10
 
 
 @dataclass(frozen=True)
@@ -128,7 +159,29 @@ def build_problem(
     previous = [
         assignment_from_row(a) for a in live.assignments if a.person.active and a.team.active
     ]
-    return make_problem(org, start, weeks, previous=previous, now=now)
+    problem = make_problem(org, start, weeks, previous=previous, now=now)
+    # A started shift held by someone who has since left is history: it is left out of the
+    # problem (nobody else can have worked it) and `store_draft` carries its crew over as is.
+    gone = {
+        (a.team.key, a.start)
+        for a in live.assignments
+        if a.start < now and a.team.active and not a.person.active
+    }
+    if not gone:
+        return problem
+    # Its other crew worked it: their part counts as history (rest, loads).
+    worked = tuple(
+        assignment_from_row(a)
+        for a in live.assignments
+        if (a.team.key, a.start) in gone and a.person.active
+    )
+    return model.Problem(
+        org=dataclasses.replace(problem.org, history=problem.org.history + worked),
+        horizon=problem.horizon,
+        shifts=tuple(s for s in problem.shifts if (s.team, s.start) not in gone),
+        previous=tuple(a for a in problem.previous if (a.shift.team, a.shift.start) not in gone),
+        now=now,
+    )
 
 
 def store_draft(
@@ -170,7 +223,7 @@ def store_draft(
             person_id=people[a.person],
         )
         for a in result.assignments
-    ]
+    ] + _started_elsewhere(session, org_id, problem)
     session.add(row)
     session.flush()
     audit.record(
@@ -179,14 +232,52 @@ def store_draft(
     return row
 
 
+def _started_elsewhere(session: Session, org_id: int, problem: model.Problem) -> list:
+    """Copy the live plan's started assignments whose shifts the problem left out because
+    someone who has left held them (history: `build_problem`)."""
+    if problem.now is None:
+        return []
+    live = session.scalars(
+        select(PlanRow).where(
+            PlanRow.org_id == org_id,
+            PlanRow.start == problem.horizon.start,
+            PlanRow.state == PUBLISHED,
+        )
+    ).first()
+    if live is None:
+        return []
+    solved = {(s.team, s.start) for s in problem.shifts}
+    # Only the shifts `build_problem` left out: started, held by someone who has left.
+    gone = {
+        (a.team.key, a.start)
+        for a in live.assignments
+        if a.start < problem.now and a.team.active and not a.person.active
+    }
+    return [
+        AssignmentRow(
+            team_id=a.team_id,
+            role=a.role,
+            start=a.start,
+            end=a.end,
+            site=a.site,
+            person_id=a.person_id,
+        )
+        for a in live.assignments
+        if (a.team.key, a.start) in gone - solved
+    ]
+
+
 def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRow:
     """Make a draft the live plan; the plan it replaces (same org and start) is superseded.
 
     Publishes of one org take turns (a lock on the org's row), so two drafts of one quarter
     published at once leave exactly one live. Each shift has at most one live crew: a draft
-    whose horizon overlaps a live plan of another start is refused. Raises PlanError (nothing
-    changed) for a missing plan, one that is not a draft, or an overlap. People whose shifts
-    not yet started it changes are notified in the same transaction (docs/notifications.md).
+    whose horizon overlaps a live plan of another start is refused. The rulebook runs on the
+    draft again against the org as it stands (leave entered and people gone since it was
+    made): a broken rule on a shift not yet started raises StaleDraft. Raises PlanError
+    (nothing changed) for a missing plan, one that is not a draft, or an overlap. People whose
+    shifts not yet started it changes are notified in the same transaction
+    (docs/notifications.md).
     """
     found = session.get(PlanRow, plan_id)
     if found is None:
@@ -208,6 +299,9 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
                 f"live crews; re-plan from {other.start} instead, or start on or after "
                 f"{plan_end(other)}"
             )
+    conflicts = current_conflicts(session, row, now)
+    if conflicts:
+        raise StaleDraft(row, conflicts)
     live = [other for other in live if other.start == row.start]
     for old in live:
         old.state = SUPERSEDED
@@ -239,41 +333,15 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
     return row
 
 
-def published_plans(session: Session, org_id: int) -> list[PlanRow]:
-    """Return the org's published plans, earliest horizon first."""
-    return list(
-        session.scalars(
-            select(PlanRow)
-            .where(PlanRow.org_id == org_id, PlanRow.state == PUBLISHED)
-            .order_by(PlanRow.start, PlanRow.version)
-        )
-    )
+def current_conflicts(session: Session, row: PlanRow, now: datetime) -> list[str]:
+    """Return one sentence per hard rule the plan breaks against the org as it stands now.
 
-
-def plan_end(plan: PlanRow) -> date:
-    """Return the first day after the plan's horizon."""
-    return plan.start + timedelta(weeks=plan.weeks)
-
-
-def plan_covering(session: Session, org_id: int, at: datetime) -> PlanRow | None:
-    """Return the published plan whose horizon holds `at` (the latest-starting one)."""
-    zone = _org(session, org_id).timezone
-    covering = [
-        p
-        for p in published_plans(session, org_id)
-        if local_midnight(p.start, zone) <= at < local_midnight(plan_end(p), zone)
-    ]
-    return covering[-1] if covering else None
-
-
-def next_quarter_start(session: Session, org_id: int, today: date) -> date:
-    """Return the Monday after the latest published plan, or the next Monday after today."""
-    next_monday = today + timedelta(days=7 - today.weekday())
-    ends = [plan_end(p) for p in published_plans(session, org_id)]
-    if not ends:
-        return next_monday
-    end = max(ends)
-    return max(end + timedelta(days=-end.weekday() % 7), next_monday)
+    Only shifts not yet started at `now` count: started ones are history (docs/rules.md).
+    The org is read afresh (leave, members, people who left), so a draft made before new
+    leave was recorded shows the conflict.
+    """
+    problem, plan = problem_for_plan(session, row)
+    return [v.message for v in rules.check(problem, plan) if v.start is None or v.start >= now]
 
 
 def fairness_of(session: Session, plan_id: int) -> FairnessReport:
@@ -314,47 +382,3 @@ def _org(session: Session, org_id: int) -> OrgRow:
 def _ids(session: Session, row_type, org_id: int) -> dict[str, int]:
     rows = session.execute(select(row_type.key, row_type.id).where(row_type.org_id == org_id))
     return {key: row_id for key, row_id in rows}
-
-
-def latest_draft(session: Session, org_id: int) -> PlanRow | None:
-    """Return the org's newest draft plan, or None."""
-    return session.scalar(
-        select(PlanRow)
-        .where(PlanRow.org_id == org_id, PlanRow.state == DRAFT)
-        .order_by(PlanRow.created_at.desc(), PlanRow.id.desc())
-    )
-
-
-def superseded_ids(session: Session, org_id: int, start: date) -> list[int]:
-    """Return the ids of the superseded versions of the org's plan from `start`, ascending."""
-    return sorted(
-        session.scalars(
-            select(PlanRow.id).where(
-                PlanRow.org_id == org_id, PlanRow.start == start, PlanRow.state == SUPERSEDED
-            )
-        )
-    )
-
-
-def live_plan(session: Session, org_id: int, start: date, weeks: int) -> PlanRow | None:
-    """Return the published plan of exactly this horizon, or None."""
-    return session.scalar(
-        select(PlanRow).where(
-            PlanRow.org_id == org_id,
-            PlanRow.start == start,
-            PlanRow.weeks == weeks,
-            PlanRow.state == PUBLISHED,
-        )
-    )
-
-
-def plan_versions(session: Session, org_id: int, limit: int = 50) -> list[PlanRow]:
-    """Return the org's plan versions in any state, latest horizon and version first."""
-    return list(
-        session.scalars(
-            select(PlanRow)
-            .where(PlanRow.org_id == org_id)
-            .order_by(PlanRow.start.desc(), PlanRow.version.desc())
-            .limit(limit)
-        )
-    )

@@ -11,12 +11,20 @@ from scheduler.domain.explain import precheck
 from scheduler.domain.fairness import FairnessReport, fairness_report
 from scheduler.domain.model import INFEASIBLE, Plan, Problem
 from scheduler.domain.points import DayCalendar
-from scheduler.solve.options import Progress, SolveOptions
+from scheduler.solve.options import Interrupt, Progress, SolveOptions
 
-__all__ = ["Outcome", "Progress", "SolveOptions", "plan_or_explain"]
+__all__ = ["Interrupt", "Outcome", "Progress", "SolveOptions", "plan_or_explain"]
 
 EXPLAIN_SECONDS = 30.0  # the most an explanation may take, within the time limit
 NOT_FOUND = "no plan was found within {:g} s; allow a longer solve (--time-limit)"
+INTERRUPTED_INFEASIBLE = (
+    "the rules cannot all hold at once (proven); the solve was interrupted before naming the "
+    "cause: run it again to the end for the explanation"
+)
+NO_CAUSE_IN_TIME = (
+    "the rules cannot all hold at once (proven), but no smaller cause was found within "
+    f"{EXPLAIN_SECONDS:g} s: check rosters, leave and rest against the shifts"
+)
 
 
 @dataclass(frozen=True)
@@ -31,11 +39,13 @@ class Outcome:
     report: FairnessReport | None
     explanation: tuple[str, ...] = ()
     proven: bool = True
+    bound: float | None = None  # without a plan and unproven: the best lower bound known
 
     @property
     def lower_bound(self) -> float | None:
-        """Return the proven lower bound on the max load ratio, when there is a plan."""
-        return self.plan.lower_bound if self.plan else None
+        """Return the proven lower bound on the max load ratio: the plan's, or when none was
+        found in time, the best one known (None when not even that)."""
+        return self.plan.lower_bound if self.plan else self.bound
 
 
 def plan_or_explain(problem: Problem, options: SolveOptions | None = None) -> Outcome:
@@ -51,14 +61,17 @@ def plan_or_explain(problem: Problem, options: SolveOptions | None = None) -> Ou
     obvious = precheck(problem)
     if obvious:
         return Outcome(None, None, tuple(obvious))
-    not_found = Outcome(None, None, (NOT_FOUND.format(options.time_limit),), proven=False)
     try:
         plan = solve(problem, options)
-    except TimeoutError:
-        return not_found
+    except TimeoutError as err:
+        bound = getattr(err, "lower_bound", None)
+        said = (NOT_FOUND.format(options.time_limit),)
+        return Outcome(None, None, said, proven=False, bound=bound)
     if plan.status == INFEASIBLE:
+        if options.interrupt is not None and options.interrupt.requested:
+            return Outcome(None, None, (INTERRUPTED_INFEASIBLE,))
         # The counting checks passed above; only the core is left to name the cause.
         sentences = explain_core(problem, min(options.time_limit, EXPLAIN_SECONDS))
-        return Outcome(None, None, tuple(sentences)) if sentences else not_found
+        return Outcome(None, None, tuple(sentences or [NO_CAUSE_IN_TIME]))
     report = fairness_report(problem, plan.assignments, DayCalendar(problem.org), plan.lower_bound)
     return Outcome(plan, report)

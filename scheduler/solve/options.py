@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 RATIO, SPREAD = "max load ratio", "spread"  # the objectives a Progress can be about
@@ -48,6 +49,37 @@ def _figure(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+class Interrupt:
+    """A request to stop a solve early, e.g. from a Ctrl-C handler (docs/cli.md#interrupting).
+
+    `request()` may be called from a signal handler or another thread: it sets `requested`
+    and stops the search under way at once. Every later search of that solve returns at
+    once too, so the solve ends with the best plan found so far (checked by the rulebook like
+    any other) or, when it had none yet, as not found within the time.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._stops: list[Callable[[], None]] = []
+
+    def request(self) -> None:
+        """Ask the solve to stop: the running search stops, later ones return at once."""
+        self.requested = True
+        for stop in list(self._stops):
+            stop()
+
+    @contextmanager
+    def watching(self, stop: Callable[[], None]) -> Iterator[None]:
+        """Call `stop` on a request while the block runs (at once if one came already)."""
+        self._stops.append(stop)
+        try:
+            if self.requested:
+                stop()
+            yield
+        finally:
+            self._stops.remove(stop)
+
+
 @dataclass(frozen=True)
 class SolveOptions:
     """How to solve.
@@ -60,7 +92,9 @@ class SolveOptions:
     above 1 search in CP-SAT's interleaved mode, deterministic too. `seed` is CP-SAT's random
     seed; `progress` an optional callback taking a `Progress`. `tolerance` (a fraction) is how
     far above the best max load ratio a re-plan may go to change fewer assignments
-    (docs/fairness.md#re-planning).
+    (docs/fairness.md#re-planning). `interrupt`, when given, lets the caller stop the solve
+    early (`Interrupt.request`); the searches then run in a helper thread so that the caller's
+    thread stays free to take a signal.
     """
 
     time_limit: float = 60.0
@@ -69,3 +103,4 @@ class SolveOptions:
     effort: float = 1.0
     tolerance: float = 0.02
     progress: Callable[[Progress], None] | None = None
+    interrupt: Interrupt | None = None

@@ -28,7 +28,7 @@ from scheduler.solve.formulation import RATIO_SCALE, RotaModel, build, independe
 from scheduler.solve.options import RATIO, SPREAD, Progress, SolveOptions
 from scheduler.solve.phase1 import GroupResult, phase1_work, scaled_ratio, smallest_max_ratio
 from scheduler.solve.replan import fewest_changes, ratio_cap
-from scheduler.solve.search import SOLVED, Budget, cp_solver, run
+from scheduler.solve.search import SOLVED, Budget, NotSolved, cp_solver, run
 from scheduler.solve.spread import (
     SpreadResult,
     fewest_broken_wishes,
@@ -67,13 +67,14 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     """Plan the problem by the objective order of docs/fairness.md#the-objective.
 
     Returns a Plan whose status is OPTIMAL (max load ratio proven), FEASIBLE, or INFEASIBLE
-    (proven: no plan, no assignments). Raises TimeoutError when no plan was found within
-    `options.time_limit` seconds and none was proven impossible. Every plan returned has passed
+    (proven: no plan, no assignments). Raises TimeoutError (a NotSolved with the best lower
+    bound known, when phase 1 ran) when no plan was found within `options.time_limit` seconds,
+    or before an interrupt, and none was proven impossible. Every plan returned has passed
     the rulebook (`rules.assert_valid`).
     """
     options = options or SolveOptions()
     started = clock.monotonic()
-    budget = Budget(started + options.time_limit)
+    budget = Budget(started + options.time_limit, interrupt=options.interrupt)
     calendar = DayCalendar(problem.org)
     eligible = candidates(problem)
     models = [build(problem, shifts, calendar, eligible) for shifts in independent_groups(problem)]
@@ -108,7 +109,13 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
 
         own = phase1_work(rm, options, len(rm.x) / everything)
         work = own + min(spare, own)
-        result, spare = smallest_max_ratio(rm, options, budget, work, floor, enough, report)
+        try:
+            result, spare = smallest_max_ratio(rm, options, budget, work, floor, enough, report)
+        except TimeoutError as err:
+            # The org's ratio is at least the flow bound and every settled group's bound.
+            known = [max(0, r.bound - 1) / RATIO_SCALE for r in results]
+            best = max([*known, flow_bound or 0.0]) or None
+            raise NotSolved(str(err), best) from None
         if result.infeasible:
             return Plan((), status=INFEASIBLE, solve_seconds=clock.monotonic() - started)
         results.append(result)

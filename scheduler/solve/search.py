@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 import time as clock
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.solve.options import SolveOptions
+from scheduler.solve.options import Interrupt, SolveOptions
 
 SOLVED = (cp_model.OPTIMAL, cp_model.FEASIBLE)
 SETTLED = (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+
+
+class NotSolved(TimeoutError):
+    """No plan was found in time and none was proven impossible; `lower_bound` is the best
+    proven lower bound on the max load ratio known by then (None when there is none)."""
+
+    def __init__(self, message: str, lower_bound: float | None = None):
+        super().__init__(message)
+        self.lower_bound = lower_bound
 
 
 @dataclass
@@ -19,13 +29,17 @@ class Budget:
 
     `deadline` is a `time.monotonic()` instant. A search stopped by the cap may differ from
     run to run (it depends on the machine's load), so the plan says when that happened.
+    `interrupt` stops the solve early: once requested, no time is left.
     """
 
     deadline: float
     capped: bool = False
+    interrupt: Interrupt | None = None
 
     def left(self) -> float:
-        """Return the wall-clock seconds left before the cap."""
+        """Return the wall-clock seconds left before the cap (none once interrupted)."""
+        if self.interrupt is not None and self.interrupt.requested:
+            return 0.0
         return self.deadline - clock.monotonic()
 
 
@@ -44,6 +58,7 @@ def cp_solver(options: SolveOptions, work: float | None, budget: Budget) -> cp_m
     params.num_workers = options.num_workers
     params.interleave_search = options.num_workers > 1
     params.random_seed = options.seed
+    params.catch_sigint_signal = False  # Ctrl-C is the caller's: see options.Interrupt
     return solver
 
 
@@ -53,8 +68,40 @@ def run(
     budget: Budget,
     callback: cp_model.CpSolverSolutionCallback | None = None,
 ) -> tuple[int, float]:
-    """Solve; return the status and the deterministic time spent, noting a hit wall-clock cap."""
-    status = solver.solve(model, callback)
+    """Solve; return the status and the deterministic time spent, noting a hit wall-clock cap.
+
+    With an interrupt on the budget, the search runs in a helper thread while this one waits,
+    free to take a signal; a request stops the search (`stop_search`), and an exception
+    raised while waiting (a second Ctrl-C) stops it too before it propagates.
+    """
+    if budget.interrupt is None:
+        status = solver.solve(model, callback)
+    else:
+        status = _solve_interruptibly(solver, model, callback, budget.interrupt)
     if status not in SETTLED and budget.left() <= 0.05:
         budget.capped = True
     return status, solver.response_proto.deterministic_time
+
+
+def _solve_interruptibly(solver, model, callback, interrupt: Interrupt) -> int:
+    outcome: dict[str, object] = {}
+
+    def search() -> None:
+        try:
+            outcome["status"] = solver.solve(model, callback)
+        except BaseException as err:  # handed to the waiting thread
+            outcome["error"] = err
+
+    helper = threading.Thread(target=search, name="cp-sat", daemon=True)
+    with interrupt.watching(solver.stop_search):
+        helper.start()
+        try:
+            while helper.is_alive():
+                helper.join(0.1)
+        except BaseException:
+            solver.stop_search()
+            helper.join(5)
+            raise
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["status"]  # type: ignore[return-value]

@@ -6,6 +6,7 @@ import json
 import re
 import sys
 import types
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -348,3 +349,47 @@ def test_users_disable_ends_sessions_sign_in_and_api_tokens(rota, sessions):
         assert accounts.authenticate(session, "robot", "a-long-password") is None
         assert accounts.lookup_token(session, "api", token) is None
     assert rota("users", "disable", "nobody").exit_code == 2
+
+
+def _without(key: str) -> str:
+    """The team file's text with one person gone from it (people, members, leave, history)."""
+    lines = [
+        line
+        for line in TEAM_TEXT.splitlines()
+        if f"id: {key}," not in line and f"person: {key}," not in line
+    ]
+    return "\n".join(lines).replace(f" {key},", "").replace(f", {key}]", "]") + "\n"
+
+
+def test_importing_without_a_person_warns_of_their_uncovered_shifts(rota, sessions, tmp_path):
+    assert rota("import", TEAM_FILE).exit_code == 0
+    planned = rota("plan", "--db", "--start", "2027-01-04", "--weeks", "2", *FAST)
+    assert planned.exit_code == 0, planned.output
+    assert rota("publish", "--latest").exit_code == 0
+    with sessions() as session:
+        first = session.scalars(select(store.AssignmentRow).order_by("start", "role")).first()
+        key, name = first.person.key, first.person.name
+        moment = datetime.now(UTC)
+        accounts.add_user(session, key, "secret-password", person_key=key, actor="t", now=moment)
+        session.commit()
+    result = rota("import", write(tmp_path, _without(key)))
+    assert result.exit_code == 0, result.output
+    assert f"deactivated person {key}" in result.stdout
+    assert f"disabled account {key}" in result.stdout
+    assert (
+        f"warning: 1 shift of {name}, who left the org, is uncovered: re-plan from 2027-01-04"
+        in result.stderr
+    )
+    again = rota("import", write(tmp_path, _without(key)))  # still uncovered: still said
+    assert "nothing changed" in again.stdout and "is uncovered" in again.stderr
+
+
+def test_names_printed_from_the_database_are_inert(rota, sessions):
+    assert rota("import", TEAM_FILE).exit_code == 0
+    with sessions.begin() as session:  # e.g. written by an older version that let it through
+        org = session.scalars(select(store.OrgRow)).one()
+        org.name = "Acme\x1b]0;owned\x07 \u202eCheckout\u2028"
+    result = rota("plan", "--db", "--start", "2027-01-04", "--weeks", "4", *FAST)
+    assert result.exit_code == 0, result.output
+    assert "of Acme Checkout: 4 weeks" in result.stdout
+    assert not any(c in result.output for c in "\x1b\x07\u202e\u2028")

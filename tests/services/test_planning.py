@@ -239,3 +239,39 @@ def test_replanning_a_live_quarter_keeps_the_shifts_that_have_started(sessions):
             if a.start < midway
         }
     assert kept == started
+
+
+def test_publish_refuses_a_draft_that_new_leave_breaks_and_says_what_to_do(sessions):
+    from scheduler.services import leave
+
+    org_id = imported(sessions)
+    draft = generate(sessions, org_id)
+    with sessions.begin() as session:
+        row = session.get(store.PlanRow, draft)
+        taken = min(row.assignments, key=lambda a: a.start)
+        person_id, name, first = taken.person_id, taken.person.name, taken.start
+        leave.add_leave(
+            session, person_id, first, first + timedelta(days=2), actor="manager", now=NOW
+        )
+    with sessions() as session, pytest.raises(planning.StaleDraft) as refused:
+        planning.publish(session, draft, "manager", NOW)
+    assert refused.value.sentences and all(name in s for s in refused.value.sentences)
+    assert "on leave" in refused.value.sentences[0]
+    assert f"Re-plan {WEEKS} weeks from {START}" in str(refused.value)
+    with sessions() as session:
+        assert session.get(store.PlanRow, draft).state == "draft"  # nothing changed
+        assert planning.published_plans(session, org_id) == []
+
+
+def test_publish_ignores_new_leave_over_shifts_that_have_started(sessions):
+    from scheduler.services import leave
+
+    org_id = imported(sessions)
+    draft = generate(sessions, org_id)
+    with sessions.begin() as session:
+        taken = min(session.get(store.PlanRow, draft).assignments, key=lambda a: a.start)
+        person_id, first = taken.person_id, taken.start
+        leave.add_leave(session, person_id, first, first + timedelta(hours=1), actor="m", now=NOW)
+    with sessions.begin() as session:  # a week later, that shift is history
+        planning.publish(session, draft, "manager", first + timedelta(days=1))
+        assert session.get(store.PlanRow, draft).state == "published"

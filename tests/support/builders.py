@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import time, timedelta
 from pathlib import Path
 
@@ -122,3 +123,18 @@ def web_org() -> Org:
         make_team("db", db, name="DB"),
     )
     return Org(name="Web Test Org", timezone="UTC", people=people, teams=teams)
+
+
+def without(org: Org, *gone: str) -> Org:
+    """Return the org with these people removed from it, its teams, leave and history."""
+    return dataclasses.replace(
+        org,
+        people=tuple(p for p in org.people if p.id not in gone),
+        teams=tuple(
+            dataclasses.replace(t, members=tuple(m for m in t.members if m not in gone))
+            for t in org.teams
+        ),
+        leave=tuple(x for x in org.leave if x.person not in gone),
+        avoid=tuple(x for x in org.avoid if x.person not in gone),
+        history=tuple(x for x in org.history if x.person not in gone),
+    )

@@ -70,6 +70,23 @@ def test_no_plan_shows_the_explanation(app, client, world, sessions):
     assert status["explanation"][0].replace("'", "&#39;") in page
 
 
+def test_a_solve_out_of_time_is_not_called_impossible(app, client, world, monkeypatch):
+    from scheduler.services import planning
+    from scheduler.solve import Outcome
+
+    def out_of_time(sessions, org_id, start, weeks, options, actor, now, **_):
+        said = ("no plan was found within 5 s; allow a longer solve (--time-limit)",)
+        outcome = Outcome(None, None, said, proven=False, bound=1.5)
+        return planning.Drafted(problem=None, outcome=outcome)
+
+    monkeypatch.setattr(planning, "plan_draft", out_of_time)
+    login(client, "dbboss")
+    job_url, status = _generate(app, client, "2027-01-18")
+    assert "not a proof that no plan exists" in status["error"] and "1.50" in status["error"]
+    page = client.get(job_url).text
+    assert "No plan exists" not in page and "none was proven impossible" in page
+
+
 def test_job_status_of_an_unknown_job_is_404(client, world):
     login(client, "opsboss")
     assert client.get("/plans/jobs/nope.json").status_code == 404
@@ -97,3 +114,29 @@ def test_a_job_whose_process_died_is_reported_failed(app, client, world):
     assert status["done"] and "restarted" in status["error"]
     assert jobs.running(world.org_id) is None
     assert client.get("/plans/jobs/..%2Fsecret_key.json").status_code == 404
+
+
+def test_shifts_of_a_person_who_left_are_flagged_and_a_re_plan_covers_them(
+    app, client, world, sessions
+):
+    from support.builders import web_org, without
+
+    from scheduler.services import departures
+    from scheduler.services.importer import import_org
+
+    with sessions() as session:
+        rows = session.get(PlanRow, world.plan_id).assignments
+        gone = next(a for a in rows if a.start >= NOW)
+        key, name = gone.person.key, gone.person.name
+    with sessions.begin() as session:
+        import_org(session, without(web_org(), key), "test", NOW)
+    login(client, "admin")
+    for page in (client.get("/plans/").text, client.get(f"/plans/{world.plan_id}").text):
+        assert f"1 shift of {name}, who left the org, is uncovered: re-plan from {START}" in page
+        assert 'name="start" value="2027-01-04"' in page and 'name="weeks" value="2"' in page
+    _, status = _generate(app, client, "2027-01-04", weeks=2)
+    assert status["plan_id"], status
+    post(client, f"/plans/{status['plan_id']}/publish")
+    with sessions() as session:
+        assert departures.uncovered_shifts(session, world.org_id, NOW) == []
+    assert "uncovered" not in client.get("/plans/").text

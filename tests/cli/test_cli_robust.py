@@ -1,0 +1,244 @@
+"""`rota plan` under stress: Ctrl-C, a writer failing midway, time-outs and proven
+impossibility told apart, horizons past the supported dates."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+from test_cli import ORG, plan, read_csv, rota, write
+
+from scheduler.cli import plan as plan_module
+from scheduler.domain import rules
+from scheduler.domain.model import Assignment, Plan
+from scheduler.domain.orgfile import load_org
+from scheduler.domain.shifts import make_problem
+from scheduler.solve import Outcome
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(directory)): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith("."))
+
+
+# --- --out holds one run -----------------------------------------------------------------------
+
+
+def test_a_writer_failing_midway_leaves_the_previous_run_intact(tmp_path, monkeypatch):
+    org, out = write(tmp_path, ORG), tmp_path / "out"
+    assert plan(org, out).exit_code == 0
+    before = snapshot(out)
+    assert {"plan.csv", "fairness.csv"} <= set(before) and any("feeds/" in k for k in before)
+
+    from scheduler.domain import feedfiles
+
+    def broken(org, plan, directory, now, warn=None):
+        (Path(directory) / "half.ics").write_text("BEGIN:VCALENDAR\r\n")  # a half-written feed
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(feedfiles, "write_feeds", broken)
+    result = plan(org, out, weeks=5)  # another horizon: every file would differ
+    assert result.exit_code != 0
+    assert snapshot(out) == before  # not one file of the failed run, not one missing
+    assert leftovers(tmp_path) == []  # the staging directory is gone
+
+
+def test_a_second_run_replaces_the_first_whole(tmp_path):
+    org, out = write(tmp_path, ORG), tmp_path / "out"
+    assert plan(org, out, weeks=5).exit_code == 0
+    assert plan(org, out, weeks=2).exit_code == 0
+    assert {r["start"][:10] for r in read_csv(out / "plan.csv")} == {"2027-01-04", "2027-01-11"}
+    assert leftovers(tmp_path) == []
+
+
+def test_out_holding_other_files_is_refused_before_solving(tmp_path):
+    org, out = write(tmp_path, ORG), tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = plan(org, out)
+    assert result.exit_code == 2
+    assert "notes.txt" in result.output and "new or empty directory" in result.output
+    assert snapshot(out) == {"notes.txt": b"mine"}
+
+
+# --- Ctrl-C ----------------------------------------------------------------------------------
+
+
+def _ctrl_c_after_first_plan(monkeypatch, presses: int) -> None:
+    """Press Ctrl-C `presses` times as soon as the solve reports its first plan."""
+    real = plan_module.plan_or_explain
+
+    def pressing(problem, options):
+        pressed = []
+
+        def progress(_report):
+            if not pressed:
+                pressed.append(True)
+                for _ in range(presses):
+                    os.kill(os.getpid(), signal.SIGINT)
+
+        return real(problem, options.__class__(**{**vars(options), "progress": progress}))
+
+    monkeypatch.setattr(plan_module, "plan_or_explain", pressing)
+
+
+def test_ctrl_c_stops_the_solve_and_writes_the_best_plan_that_passes_the_rules(
+    tmp_path, monkeypatch
+):
+    org_path, out = write(tmp_path, ORG), tmp_path / "out"
+    _ctrl_c_after_first_plan(monkeypatch, presses=1)
+    result = plan(org_path, out, "--json", weeks=6)
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["interrupted"] is True and payload["status"] in ("OPTIMAL", "FEASIBLE")
+    problem = make_problem(load_org(org_path), date(2027, 1, 4), 6)
+    rows = read_csv(out / "plan.csv")
+    assert len(rows) == 12 and (out / "fairness.csv").exists()
+    assert rules.check(problem, _plan_of(problem, rows)) == []
+
+
+def test_a_second_ctrl_c_aborts_and_writes_nothing(tmp_path, monkeypatch):
+    org_path, out = write(tmp_path, ORG), tmp_path / "out"
+    assert plan(org_path, out).exit_code == 0
+    before = snapshot(out)
+    _ctrl_c_after_first_plan(monkeypatch, presses=2)
+    result = plan(org_path, out, weeks=6)
+    assert result.exit_code == 130
+    assert "aborted: nothing was written" in result.stderr
+    assert snapshot(out) == before
+
+
+def test_ctrl_c_stops_a_long_solve_promptly(tmp_path):
+    """A real SIGINT to a real process, in the middle of a solve that would take a minute."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "from scheduler.cli import main; main()"]
+    args = ["plan", str(REPO / "data/acme.yaml"), "--start", "2027-01-04", "--out", str(out)]
+    process = subprocess.Popen(
+        command + args + ["--time-limit", "300", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    time.sleep(10)  # well into a solve of about a minute, whatever the machine's load
+    assert process.poll() is None  # still solving
+    pressed = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert time.monotonic() - pressed < 20
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    payload = json.loads(stdout)
+    assert payload["interrupted"] is True
+    if payload["status"] == "UNKNOWN":  # stopped before a first plan: nothing written
+        assert not out.exists()
+    else:
+        assert (out / "plan.csv").exists() and (out / "fairness.csv").exists()
+
+
+# --- time-out is not infeasibility -------------------------------------------------------------
+
+
+def test_no_plan_in_time_exits_3_with_the_best_bound_and_says_it_is_no_proof(tmp_path, monkeypatch):
+    said = ("no plan was found within 5 s; allow a longer solve (--time-limit)",)
+    monkeypatch.setattr(
+        plan_module,
+        "plan_or_explain",
+        lambda problem, options: Outcome(None, None, said, proven=False, bound=1.25),
+    )
+    out = tmp_path / "out"
+    result = plan(write(tmp_path, ORG), out, "--json")
+    assert result.exit_code == 3
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "UNKNOWN" and payload["lower_bound"] == 1.25
+    assert payload["time_limit_reached"] is True and payload["max_load_ratio"] is None
+    assert "not a proof that no plan exists" in result.stderr and "1.2500" in result.stderr
+    assert "No plan satisfies" not in result.output
+    assert not out.exists()
+
+
+def test_rotations_needing_more_people_at_once_than_they_have_are_explained(tmp_path):
+    people = "\n".join(f"  - {{id: p{i}, name: P{i}}}" for i in range(4))
+    teams = "\n".join(
+        f"  - id: t{j}\n    name: T{j}\n    members: [p0, p1, p2, p3]\n"
+        "    rotation: {shift: weekly, handoff: mon 10:00, roles: [primary, secondary], "
+        "min_roster: 2, min_rest: 0h}"
+        for j in range(5)
+    )
+    text = f"org: Five\ntimezone: UTC\nholidays: []\npeople:\n{people}\nteams:\n{teams}\n"
+    started = time.monotonic()
+    result = plan(write(tmp_path, text), tmp_path / "out", "--json", weeks=2)
+    assert result.exit_code == 1
+    explanation = json.loads(result.stdout)["explanation"]
+    assert any(
+        "5 shifts run at once and need 10 people on call, but only 4 can take them" in s
+        for s in explanation
+    ), explanation
+    assert "time-limit" not in result.output
+    assert time.monotonic() - started < 10  # counted, not searched
+
+
+def test_a_large_team_plans_and_never_claims_no_plan_exists(tmp_path):
+    members = [f"p{i}" for i in range(600)]
+    people = "\n".join(f"  - {{id: {p}, name: {p.upper()}}}" for p in members)
+    text = (
+        f"org: Many\ntimezone: UTC\nholidays: []\npeople:\n{people}\nteams:\n"
+        f"  - id: all\n    name: All\n    members: [{', '.join(members)}]\n"
+        "    rotation: {shift: weekly, handoff: mon 10:00, roles: [primary, secondary], "
+        "min_roster: 2, min_rest: 7d}\n"
+    )
+    result = plan(write(tmp_path, text), tmp_path / "out", "--json", weeks=4)
+    assert result.exit_code in (0, 3), result.output
+    assert "No plan satisfies" not in result.output
+    if result.exit_code == 0:
+        assert len(read_csv(tmp_path / "out" / "plan.csv")) == 8
+
+
+# --- the dates and options a user trial tripped on ------------------------------------------------
+
+
+def test_a_horizon_past_the_last_supported_day_is_bad_input(tmp_path):
+    result = plan(write(tmp_path, ORG), tmp_path / "out", start="2200-12-01", weeks=104)
+    assert result.exit_code == 2
+    assert "past the last supported day 2200-12-31" in result.output
+    assert not (tmp_path / "out").exists()
+    db = rota("plan", "--db", f"sqlite:///{tmp_path / 'x.sqlite'}", "--start", "2200-12-20")
+    assert db.exit_code == 2 and "2200-12-31" in db.output
+
+
+def test_now_without_previous_is_said_to_set_only_the_feed_clock(tmp_path):
+    out = tmp_path / "out"
+    result = plan(write(tmp_path, ORG), out, "--now", "2026-12-01T09:00+00:00")
+    assert result.exit_code == 0
+    assert "--now without --previous only sets the clock" in result.stderr
+    feed = next((out / "feeds").glob("ann*.ics")).read_text()
+    assert "LAST-MODIFIED:20261201T090000Z" in feed
+
+
+def _plan_of(problem, rows) -> Plan:
+    by_key = {(s.team, s.start): s for s in problem.shifts}
+    assignments = [
+        Assignment(
+            shift=by_key[(r["team"], datetime.fromisoformat(r["start"]))],
+            role=r["role"],
+            person=r["person"],
+        )
+        for r in rows
+    ]
+    return Plan(tuple(sorted(assignments)), status="FEASIBLE")
