@@ -14,6 +14,7 @@ from scheduler.cli.common import (
     database,
     db_option,
     echo_changes,
+    echo_training,
     load_org_file,
     no_plan,
     now,
@@ -95,6 +96,7 @@ def plan_in_database(
         )
         return
     click.echo(summary_text(problem.org, result, report, result.solve_seconds))
+    echo_training(problem, result)
     echo_changes(changed, "of the live plan changed")
     click.echo(
         f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: {weeks} weeks "

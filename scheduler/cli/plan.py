@@ -15,6 +15,7 @@ from scheduler.cli.common import (
     EXIT_NOT_FOUND,
     BadInput,
     echo_changes,
+    echo_training,
     load_org_file,
     no_plan,
     parse_date,
@@ -159,6 +160,7 @@ def plan(
         )
     else:
         click.echo(summary_text(org, result, report, result.solve_seconds))
+        echo_training(problem, result)
         echo_changes(changed, "changed from --previous")
         click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(feeds)} feeds")
 

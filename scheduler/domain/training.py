@@ -66,14 +66,19 @@ class Progress:
 
 def progress(person: Person, held: Iterable[Assignment], by: datetime | None = None) -> Progress:
     """Count a trainee's shadow and secondary shifts among `held` that ended by `by` (all when
-    None); `person.trainee` is what the org file asks. Raises ValueError for a non-trainee."""
+    None), each (shift, role) once; `person.trainee` is what the org file asks.
+    Raises ValueError for a non-trainee."""
     if person.trainee is None:
         raise ValueError(f"{person.id} is not a trainee")
     needs = person.trainee
-    ended = sorted(
-        (a for a in held if a.person == person.id and (by is None or a.shift.end <= by)),
-        key=lambda a: a.shift.end,
-    )
+    # One count per (shift, role): a shift both in the file's history and a published plan
+    # is one shift.
+    mine = {
+        (a.shift.team, a.shift.start, a.role): a
+        for a in held
+        if a.person == person.id and (by is None or a.shift.end <= by)
+    }
+    ended = sorted(mine.values(), key=lambda a: a.shift.end)
     shadows = [a.shift.end for a in ended if a.role == Role.SHADOW]
     secondaries = [a.shift.end for a in ended if a.role == Role.SECONDARY]
     finished = []
@@ -91,7 +96,10 @@ def progress(person: Person, held: Iterable[Assignment], by: datetime | None = N
 
 def carry_over(org: Org, before: datetime) -> Org:
     """Return the org with each trainee's requirement reduced by the shifts their history
-    holds that ended by `before` (the horizon's start); done trainees become trained.
+    holds that start before `before` (the horizon's start); done trainees become trained.
+
+    A history shift still running at `before` counts: no shift of the horizon that starts
+    before it ends can be the trainee's anyway (rule 2: no overlapping assignments).
 
     The org file's `trainee` is what training asks in all; history (earlier published plans
     and the file's `history`) is what has been done, so re-importing the file never resets it.
@@ -100,7 +108,8 @@ def carry_over(org: Org, before: datetime) -> Org:
     changed = False
     for person in org.people:
         if person.trainee is not None:
-            left = progress(person, org.history_of(person.id), before).remaining()
+            held = [a for a in org.history_of(person.id) if a.shift.start < before]
+            left = progress(person, held).remaining()
             if left != person.trainee:
                 person, changed = replace(person, trainee=left), True
         people.append(person)

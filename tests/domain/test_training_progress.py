@@ -20,10 +20,10 @@ def _held(person: str, role: str, weeks_before: int) -> Assignment:
     return Assignment(Shift(start, "ops", start + timedelta(weeks=1)), role, person)
 
 
-def _org(history=(), needs=Trainee(shadows=2, secondaries=1)):
+def _org(history=()):
     org = build_small_team_org(
         ["ann", "bob", "cat", "dan", "tia"],
-        trainees={"tia": needs},
+        trainees={"tia": Trainee(shadows=2, secondaries=1)},
         team_fields=dict(roles=("primary", "secondary")),
     )
     return replace(org, history=tuple(history))
@@ -63,10 +63,12 @@ def test_part_of_the_training_carries_over_and_the_rest_is_planned() -> None:
     assert lines == [lines[0]] and lines[0].startswith("Tia completes training on 2027-")
 
 
-def test_carry_over_counts_only_what_ended_before_the_horizon() -> None:
+def test_carry_over_counts_what_started_before_the_horizon() -> None:
     org = _org([_held("tia", "shadow", 1), _held("tia", "shadow", 0)])
     at = datetime(2027, 1, 4, 9, tzinfo=UTC)  # the first ends at it, the second starts at it
     assert carry_over(org, at).person("tia").trainee == Trainee(shadows=1, secondaries=1)
-    assert carry_over(org, at - timedelta(seconds=1)).person("tia").trainee == Trainee(2, 1)
+    running = at - timedelta(hours=1)  # the first is still running: it counts
+    assert carry_over(org, running).person("tia").trainee == Trainee(shadows=1, secondaries=1)
+    assert carry_over(org, at - timedelta(weeks=1)).person("tia").trainee == Trainee(2, 1)
     untouched = _org()
     assert carry_over(untouched, at) is untouched
