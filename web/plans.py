@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from scheduler.services import planning
+from scheduler.services import comparison, planning
 from scheduler.store import PlanRow
 from web import auth, inputs, viewer
 from web.auth import login_required
@@ -108,7 +108,8 @@ def job_status(job_id: str):
 @bp.route("/<int:plan_id>")
 @login_required
 def plan(plan_id: int):
-    """Show a plan version beside the live plan, with fairness figures and the lower bound."""
+    """Show a plan version beside the live plan: what publishing it changes, the week grid,
+    and the fairness figures of both, measured on their current assignments."""
     org, session = _org(), get_session()
     row = session.get(PlanRow, plan_id)
     if row is None or row.org_id != org.id:
@@ -116,16 +117,18 @@ def plan(plan_id: int):
     live = _live_plan(session, org.id, row)
     report = planning.fairness_of(session, row.id)
     live_report = planning.fairness_of(session, live.id) if live is not None else None
+    same = live if live is not None and live.start == row.start else None
     return render_template(
         "plans/plan.html",
         plan=row,
         live=live,
+        compared=same is not None,
         report=report,
         rows=sorted(report.people, key=lambda r: -(r.ratio or 0)),
         live_report=live_report,
         people={p.key: p for p in org.people},
         live_ratio={p.person: p.ratio for p in live_report.people} if live_report else {},
-        changes=_changes(row, live if live is not None and live.start == row.start else None),
+        comparison=comparison.compare(session, row, same),
     )
 
 
@@ -170,15 +173,3 @@ def _live_plan(session, org_id: int, row: PlanRow) -> PlanRow | None:
         return same[-1]
     running = planning.plan_covering(session, org_id, viewer.now())
     return running if running is not None and running.id != row.id else None
-
-
-def _changes(row: PlanRow, live: PlanRow | None) -> list[dict]:
-    """Line up the plan's assignments with the live plan's for the same team, start and role."""
-    before = {(a.team_id, a.start, a.role): a for a in live.assignments} if live else {}
-    lines = []
-    for a in sorted(row.assignments, key=lambda a: (a.team.name, a.start, a.role)):
-        old = before.get((a.team_id, a.start, a.role))
-        lines.append(
-            {"new": a, "old": old, "changed": old is not None and old.person_id != a.person_id}
-        )
-    return lines
