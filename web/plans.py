@@ -27,6 +27,8 @@ from web.jobs import Jobs
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 MAX_WEEKS = 26
+# Versions listed, latest first: each one's figures are measured on its assignments per view.
+LISTED = 12
 
 
 @bp.record_once
@@ -56,10 +58,11 @@ def index():
     org = _org()
     session = get_session()
     today = viewer.now().astimezone(viewer.zone()).date()
-    plans = planning.plan_versions(session, org.id, limit=50)
+    plans = planning.plan_versions(session, org.id, limit=LISTED)
     return render_template(
         "plans/index.html",
         plans=plans,
+        ratios={p.id: planning.fairness_of(session, p.id).max_load_ratio for p in plans},
         start=request.args.get("start") or planning.next_quarter_start(session, org.id, today),
         weeks=request.args.get("weeks", 13, type=int),
         max_weeks=MAX_WEEKS,

@@ -158,6 +158,8 @@ class PlanRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))  # a model.PlanState
     solver_status: Mapped[str] = mapped_column(String(16))
+    # The ratio as solved, kept for the audit log only: swaps change it, so pages and the API
+    # measure the current assignments instead (services.planning.fairness_of).
     max_load_ratio: Mapped[float | None] = mapped_column(Float)
     lower_bound: Mapped[float | None] = mapped_column(Float)
     solve_seconds: Mapped[float] = mapped_column(Float, default=0.0)

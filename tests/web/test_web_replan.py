@@ -13,7 +13,7 @@ from support.web_support import login, post
 from support.world import Scenario, shifts
 
 from scheduler.domain import rules
-from scheduler.services import leave, swaps
+from scheduler.services import leave, planning, swaps
 from scheduler.services.swaps import SwapRefused
 from scheduler.store import AssignmentRow, PlanRow, problem_for_plan
 
@@ -107,3 +107,23 @@ def test_the_draft_page_of_a_new_quarter_shows_the_grid_without_changes(
         )
         for name in {r.person.name.split()[0] for r in rows}:
             assert name in page
+
+
+def test_after_a_swap_every_page_shows_the_ratio_of_the_current_assignments(
+    client, world, sessions
+):
+    _swap_db_week(sessions, world)
+    with sessions.begin() as session:
+        session.get(PlanRow, world.plan_id).max_load_ratio = 9.99  # a stale figure, never shown
+    with sessions() as session:
+        live = planning.fairness_of(session, world.plan_id).max_load_ratio
+    shown = f"{live:.2f}"
+    login(client, "admin")
+    listed = client.get("/plans/").text
+    row = listed.split("v1</td>")[1].split("</tr>")[0]
+    assert f'<td class="num">{shown}</td>' in row
+    page = client.get(f"/plans/{world.plan_id}").text
+    assert f'<td class="num">{shown}</td>' in page
+    fairness = client.get("/fairness/").text
+    assert f"<strong>{shown}</strong>" in fairness
+    assert all("9.99" not in text for text in (listed, page, fairness))
