@@ -1,7 +1,8 @@
 """Sign in and out, who the user is on each request, and the role checks views rely on.
 
 Roles: an engineer is a user linked to a person; a manager manages given teams
-(`accounts.manages`); an admin may do everything. A trusted reverse proxy may name the user in a
+(`accounts.manages`) and publishes plans that change only those; an org planner publishes any
+plan (`rights`); an admin may do everything. A trusted reverse proxy may name the user in a
 header (config TRUST_PROXY_HEADER, off by default): only turn it on behind a proxy that strips
 that header from clients' requests.
 """
@@ -26,7 +27,7 @@ from flask import (
     url_for,
 )
 
-from scheduler.services import accounts, signin
+from scheduler.services import accounts, rights, signin
 from web.db import get_session
 
 bp = Blueprint("auth", __name__)
@@ -81,6 +82,11 @@ def can_manage(team_id: int) -> bool:
 def is_manager() -> bool:
     """Tell whether the user manages any team (or is an admin)."""
     return g.user is not None and (g.user.is_admin or bool(g.user.managed))
+
+
+def may_plan() -> bool:
+    """Tell whether the user may generate drafts (an admin, an org planner or a manager)."""
+    return rights.may_plan(g.user)
 
 
 def require_manager(team_id: int | None = None) -> None:

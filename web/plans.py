@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from scheduler.services import comparison, planning
+from scheduler.services import comparison, planning, rights
 from scheduler.store import PlanRow
 from web import auth, inputs, viewer
 from web.auth import login_required
@@ -47,8 +47,8 @@ def _jobs() -> Jobs:
 @bp.before_request
 def _managers_only():
     # Anonymous visitors get the sign-in redirect (or 401) from login_required on each view.
-    if g.user is not None:
-        auth.require_manager()
+    if g.user is not None and not auth.may_plan():
+        abort(403)
 
 
 @bp.route("/")
@@ -132,6 +132,7 @@ def plan(plan_id: int):
         people={p.key: p for p in org.people},
         live_ratio={p.person: p.ratio for p in live_report.people} if live_report else {},
         comparison=comparison.compare(session, row, same),
+        refusal=rights.refusal(session, g.user, row) if row.state == planning.DRAFT else None,
     )
 
 
@@ -144,8 +145,8 @@ def publish(plan_id: int):
     if row is None or row.org_id != org.id:
         abort(404)
     try:
-        planning.publish(session, row.id, viewer.actor(), viewer.now())
-    except planning.PlanError as err:
+        planning.publish(session, row.id, viewer.actor(), viewer.now(), user=g.user)
+    except (planning.PlanError, rights.NotAllowed) as err:
         session.rollback()
         flash(str(err), "error")
     else:

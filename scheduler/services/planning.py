@@ -17,7 +17,7 @@ from scheduler.domain.fairness import FairnessReport, fairness_report
 from scheduler.domain.model import PlanState
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.shifts import local_midnight, make_problem
-from scheduler.services import audit
+from scheduler.services import audit, rights
 from scheduler.solve import Outcome, SolveOptions, plan_or_explain
 from scheduler.store import (
     AssignmentRow,
@@ -25,6 +25,7 @@ from scheduler.store import (
     PersonRow,
     PlanRow,
     TeamRow,
+    UserRow,
     assignment_from_row,
     org_with_earlier_plans,
     problem_for_plan,
@@ -178,13 +179,16 @@ def store_draft(
     return row
 
 
-def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRow:
+def publish(
+    session: Session, plan_id: int, actor: str, now: datetime, user: UserRow | None = None
+) -> PlanRow:
     """Make a draft the live plan; the plan it replaces (same org and start) is superseded.
 
     Publishes of one org take turns (a lock on the org's row), so two drafts of one quarter
     published at once leave exactly one live. Each shift has at most one live crew: a draft
     whose horizon overlaps a live plan of another start is refused. Raises PlanError (nothing
-    changed) for a missing plan, one that is not a draft, or an overlap.
+    changed) for a missing plan, one that is not a draft, or an overlap; with a `user` (the web),
+    rights.NotAllowed when the plan changes teams they may not change.
     """
     found = session.get(PlanRow, plan_id)
     if found is None:
@@ -193,6 +197,8 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
     row = session.get(PlanRow, plan_id, with_for_update=True, populate_existing=True)
     if row.state != DRAFT:
         raise PlanError(f"plan #{plan_id} is {row.state}, not a draft; only a draft is published")
+    if user is not None:
+        rights.check_may_publish(session, user, row)  # after the lock: the live plan is settled
     live = session.scalars(
         select(PlanRow)
         .where(PlanRow.org_id == row.org_id, PlanRow.state == PUBLISHED)

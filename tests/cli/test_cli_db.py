@@ -194,6 +194,23 @@ def test_users_add_prints_a_generated_password_once(rota, sessions):
     assert rota("users", "passwd", "nobody").exit_code == 2
 
 
+def test_users_planner_grants_and_takes_back_the_org_planner_role(rota, sessions):
+    assert rota("users", "add", "org-lead", "--planner").exit_code == 0
+    assert rota("users", "add", "lead").exit_code == 0
+    granted = rota("users", "planner", "lead")
+    assert granted.exit_code == 0 and "lead is an org planner" in granted.stdout
+    listing = rota("users", "list").stdout
+    assert "org-lead\t-\tplanner" in listing and "lead\t-\tplanner" in listing
+    assert rota("users", "planner", "lead", "--revoke").exit_code == 0
+    with sessions() as session:
+        planners = session.scalars(
+            select(store.UserRow.username).where(store.UserRow.is_planner.is_(True))
+        ).all()
+    assert planners == ["org-lead"]
+    unknown = rota("users", "planner", "nobody")
+    assert unknown.exit_code == 2 and "no user 'nobody'" in unknown.stderr
+
+
 def test_feeds_prints_urls_only_for_new_tokens(rota, sessions):
     assert rota("import", TEAM_FILE).exit_code == 0
     first = rota("feeds", "--base-url", "https://rota.example/")
