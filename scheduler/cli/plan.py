@@ -25,7 +25,7 @@ from scheduler.cli.common import (
     warn,
 )
 from scheduler.cli.db import plan_in_database
-from scheduler.domain.model import ROLES, Assignment, Problem
+from scheduler.domain.model import ROLES, Problem
 from scheduler.domain.shifts import make_problem
 from scheduler.solve import SolveOptions, plan_or_explain
 
@@ -166,41 +166,48 @@ def plan(
 
 
 def _with_previous(problem: Problem, path: str, now: datetime | None) -> Problem:
-    """Read a previous plan.csv and attach it to the problem, matched to this horizon's shifts."""
+    """Read a previous plan.csv and attach what still applies to the problem; say on stderr,
+    one line per kind, what no longer matches the org (docs/cli.md#re-planning-a-live-quarter).
+    A file that cannot be read or a malformed row is bad input naming the file and line."""
+    from scheduler.domain.previous import match_previous
+
     if now is None:
         raise BadInput("--previous needs --now: the time before which shifts are kept")
-    by_key = {(s.team, s.start): s for s in problem.shifts}
-    previous = []
+    rows = []
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames != ["team", "role", "start", "end", "person"]:
                 raise BadInput(f"{path}: line 1: header must be team,role,start,end,person")
             for line, row in enumerate(reader, start=2):
-                previous.append(_previous_row(problem, by_key, path, line, row))
+                rows.append(_previous_row(path, line, row))
     except OSError as err:
         raise BadInput(f"{path}: cannot read ({err.strerror})") from None
     except UnicodeDecodeError as err:
         raise BadInput(f"{path}: not UTF-8 text (byte {err.start})") from None
+    matched = match_previous(problem, rows)
+    for line in matched.lines():
+        warn(f"{path}: {line}; the re-plan keeps what still applies")
     return Problem(
         org=problem.org,
         horizon=problem.horizon,
         shifts=problem.shifts,
-        previous=tuple(a for a in previous if a is not None),
+        previous=matched.assignments,
         now=now,
     )
 
 
-def _previous_row(problem, by_key, path, line, row) -> Assignment | None:
+def _previous_row(path: str, line: int, row: dict):
+    from scheduler.domain.previous import PreviousRow
+
+    if None in row or any(row.get(k) is None for k in ("team", "role", "start", "person")):
+        raise BadInput(f"{path}: line {line}: needs 5 fields: team,role,start,end,person")
     try:
-        start = datetime.fromisoformat(row["start"]).astimezone(UTC)
+        start = datetime.fromisoformat(row["start"])
     except (TypeError, ValueError):
         raise BadInput(f"{path}: line {line}: start {row['start']!r} is not an ISO time") from None
-    if row["person"] not in problem.org.people_by_id:
-        raise BadInput(f"{path}: line {line}: unknown person {row['person']!r}")
+    if start.tzinfo is None:
+        raise BadInput(f"{path}: line {line}: start {row['start']!r} needs a UTC offset")
     if row["role"] not in ROLES:
         raise BadInput(f"{path}: line {line}: unknown role {row['role']!r}")
-    shift = by_key.get((row["team"], start))
-    if shift is None:
-        return None  # a shift outside this horizon or of a changed rotation: nothing to keep
-    return Assignment(shift=shift, role=row["role"], person=row["person"])
+    return PreviousRow(row["team"], row["role"], start.astimezone(UTC), row["person"])
