@@ -133,7 +133,7 @@ def echo_changes(changed: list[str] | None, what: str) -> None:
 
 def echo_training(problem: model.Problem, plan: model.Plan) -> None:
     """Print which trainees complete training in the plan, and how far the others get
-    (docs/rules.md#6-training); nothing when the problem has no trainee left."""
+    (docs/rules.md#training-that-carries-over); nothing when the problem has no trainee left."""
     from scheduler.domain.training import training_lines
 
     lines = training_lines(problem.org, plan.assignments)

@@ -67,7 +67,7 @@ def make_problem(org: Org, start: date, weeks: int, previous=(), now=None) -> Pr
     """Build the planning problem for an org over `weeks` weeks from `start`.
 
     Trainees' requirements are reduced by the training their history holds before the horizon
-    (`training.carry_over`, docs/rules.md#6-training).
+    (`training.carry_over`, docs/rules.md#training-that-carries-over).
     """
     horizon = Horizon(start=start, weeks=weeks)
     org = carry_over(org, local_midnight(start, org.timezone))

@@ -1,5 +1,5 @@
 """Training that carries over: shadow and secondary shifts held before count toward a trainee's
-`shadows` and `secondaries` (docs/rules.md#6-training).
+`shadows` and `secondaries` (docs/rules.md#training-that-carries-over).
 
 The one count of a trainee's progress. `carry_over` is applied by `make_problem`, so the file
 command, the database, the rulebook, swaps and the explanations all see the same trainee: one

@@ -1,4 +1,5 @@
-"""Where each trainee stands, from the shifts they have held (docs/rules.md#6-training)."""
+"""Where each trainee stands, from the shifts they have held
+(docs/rules.md#training-that-carries-over)."""
 
 from __future__ import annotations
 
