@@ -72,6 +72,7 @@ def plan_in_database(
     """Plan the org kept in the database and store the plan as a draft."""
     from scheduler.domain.changes import changes
     from scheduler.domain.reports import summary_text
+    from scheduler.domain.training import training_lines
     from scheduler.services import planning
 
     with database(db_url) as sessions:
@@ -91,6 +92,7 @@ def plan_in_database(
         click.echo(
             json.dumps(
                 plan_fields(result, report, outcome.lower_bound, changed)
+                | {"training": training_lines(problem.org, result.assignments)}
                 | {"plan_id": plan_id, "version": version, "state": planning.DRAFT}
             )
         )

@@ -144,6 +144,7 @@ def plan(
     from scheduler.domain.changes import changes
     from scheduler.domain.feedfiles import write_feeds
     from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
+    from scheduler.domain.training import training_lines
 
     result, report, bound = outcome.plan, outcome.report, outcome.lower_bound
     changed = changes(problem, result) if problem.previous else None
@@ -155,7 +156,9 @@ def plan(
     if as_json:
         click.echo(
             json.dumps(
-                plan_fields(result, report, bound, changed) | {"out": str(out), "feeds": len(feeds)}
+                plan_fields(result, report, bound, changed)
+                | {"training": training_lines(problem.org, result.assignments)}
+                | {"out": str(out), "feeds": len(feeds)}
             )
         )
     else:

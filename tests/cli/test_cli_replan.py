@@ -100,3 +100,29 @@ def test_a_previous_plan_that_no_longer_matches_the_org_is_reported_and_re_plann
     ahead = [r for r in held if datetime.fromisoformat(r[2]) >= datetime.fromisoformat(NOW)]
     assert ahead and sum("nobody ->" in line for line in payload["changes"]) == len(ahead)
     assert len(payload["changes"]) <= len(ahead) + 4
+
+
+KEN = "timezone: America/Los_Angeles}"
+TRAINEE = "timezone: America/Los_Angeles, trainee: {shadows: 1}}"
+SHADOWED = (
+    "  - {team: checkout, role: shadow, person: ken, "
+    'start: "2026-12-14T10:00-05:00", end: "2026-12-21T10:00-05:00"}\n'
+)
+
+
+def test_the_summary_says_who_completes_training_and_history_counts(tmp_path: Path) -> None:
+    org = tmp_path / "team.yaml"
+    org.write_text(TEAM_TEXT.replace(KEN, TRAINEE), encoding="utf-8")
+    fresh = run(org, tmp_path / "a", "--json")
+    assert fresh.exit_code == 0, fresh.output
+    [line] = json.loads(fresh.stdout)["training"]
+    assert line.startswith("Ken Thompson completes training on 2027-")
+    assert any(r[1] == "shadow" and r[4] == "ken" for r in rows(tmp_path / "a" / "plan.csv"))
+    summary = run(org, tmp_path / "b")
+    assert f"training:\n  {line}" in summary.stdout
+    # A shadow shift in the history: still `trainee` in the file, but trained already.
+    org.write_text(TEAM_TEXT.replace(KEN, TRAINEE) + SHADOWED, encoding="utf-8")
+    trained = run(org, tmp_path / "c", "--json")
+    assert trained.exit_code == 0, trained.output
+    assert json.loads(trained.stdout)["training"] == []
+    assert not any(r[1] == "shadow" for r in rows(tmp_path / "c" / "plan.csv"))

@@ -129,3 +129,6 @@ def test_after_a_swap_every_page_shows_the_ratio_of_the_current_assignments(
     assert all("9.99" not in text for text in (listed, page, fairness))
     # The fairness page says where the trainee stands: nothing has ended yet.
     assert "(trainee: 0 of 1 shadow shifts done, 0 of 1 secondary shifts done)" in fairness
+    login(client, "tia")
+    mine = client.get("/me/shifts").text
+    assert "Training: trainee: 0 of 1 shadow shifts done, 0 of 1 secondary shifts done." in mine
