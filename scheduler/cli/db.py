@@ -20,6 +20,7 @@ from scheduler.cli.common import (
     now,
     org_row,
     plan_fields,
+    warn,
 )
 from scheduler.domain import model
 from scheduler.solve import SolveOptions
@@ -81,6 +82,9 @@ def plan_in_database(
             org_id, org_label = org.id, org.name
             start = start or planning.next_quarter_start(session, org_id, now().date())
         drafted = planning.plan_draft(sessions, org_id, start, weeks, options, actor(), now())
+        with sessions() as session:
+            for line in planning.previous_mismatch(session, org_id, drafted.problem):
+                warn(f"the live plan: {line}; the re-plan keeps what still applies")
     if options.progress:
         click.echo("\r\033[K", nl=False, err=True)
     outcome, plan_id, version = drafted.outcome, drafted.plan_id, drafted.version

@@ -6,7 +6,7 @@ background jobs call it); `generate` does the same in the caller's session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from scheduler.domain import model
 from scheduler.domain.fairness import FairnessReport, fairness_report
 from scheduler.domain.model import PlanState
 from scheduler.domain.points import DayCalendar
+from scheduler.domain.previous import Matched, PreviousRow, match_previous
 from scheduler.domain.shifts import local_midnight, make_problem
 from scheduler.services import audit, rights
 from scheduler.solve import Outcome, SolveOptions, plan_or_explain
@@ -26,7 +27,6 @@ from scheduler.store import (
     PlanRow,
     TeamRow,
     UserRow,
-    assignment_from_row,
     org_with_earlier_plans,
     problem_for_plan,
 )
@@ -118,17 +118,32 @@ def build_problem(
     """
     org_row = _org(session, org_id)
     org = org_with_earlier_plans(session, org_row, start)
-    live = session.scalars(
+    live = _live_of(session, org_id, start)
+    problem = make_problem(org, start, weeks)
+    if live is None or now is None:
+        return problem
+    return replace(problem, previous=_live_previous(problem, live).assignments, now=now)
+
+
+def previous_mismatch(session: Session, org_id: int, problem: model.Problem) -> list[str]:
+    """Say what of the live plan a re-plan could not keep because the org changed since (people
+    or teams gone, rotations moved), one line per kind; empty when all of it still applies or
+    the problem is not a re-plan (docs/cli.md#re-planning-a-live-quarter)."""
+    live = _live_of(session, org_id, problem.horizon.start) if problem.previous else None
+    return _live_previous(problem, live).lines() if live is not None else []
+
+
+def _live_of(session: Session, org_id: int, start: date) -> PlanRow | None:
+    return session.scalars(
         select(PlanRow).where(
             PlanRow.org_id == org_id, PlanRow.start == start, PlanRow.state == PUBLISHED
         )
     ).first()
-    if live is None or now is None:
-        return make_problem(org, start, weeks)
-    previous = [
-        assignment_from_row(a) for a in live.assignments if a.person.active and a.team.active
-    ]
-    return make_problem(org, start, weeks, previous=previous, now=now)
+
+
+def _live_previous(problem: model.Problem, live: PlanRow) -> Matched:
+    rows = [PreviousRow(a.team.key, a.role, a.start, a.person.key) for a in live.assignments]
+    return match_previous(problem, rows)
 
 
 def store_draft(
