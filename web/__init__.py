@@ -187,6 +187,7 @@ def _template_globals() -> dict[str, Any]:
         "viewer": viewer,
         "is_manager": auth.is_manager,
         "is_admin": auth.is_admin,
+        "may_plan": auth.may_plan,
         "PlanState": PlanState,
     }
 

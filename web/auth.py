@@ -4,7 +4,8 @@ Sign-in sessions are Flask-Login's (docs/security.md#sign-in-sessions). A sessio
 user's `signin.session_id`, "<user id>:<session generation>"; signing out, a new password and
 an admin disabling the user raise the generation, so every session of that user ends at once.
 Roles: an engineer is a user linked to a person; a manager manages given teams
-(`accounts.manages`); an admin may do everything. A trusted reverse proxy may name the user in a
+(`accounts.manages`) and publishes plans that change only those; an org planner publishes any
+plan (`rights`); an admin may do everything. A trusted reverse proxy may name the user in a
 header (config TRUST_PROXY_HEADER, off by default): only turn it on behind a proxy that strips
 that header from clients' requests.
 """
@@ -30,7 +31,7 @@ from flask import (
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_login import login_required as login_required
 
-from scheduler.services import accounts, signin
+from scheduler.services import accounts, rights, signin
 from scheduler.store import UserRow
 from web.db import get_session
 
@@ -122,6 +123,11 @@ def can_manage(team_id: int) -> bool:
 def is_manager() -> bool:
     """Tell whether the user manages any team (or is an admin)."""
     return g.user is not None and (g.user.is_admin or bool(g.user.managed))
+
+
+def may_plan() -> bool:
+    """Tell whether the user may generate drafts (an admin, an org planner or a manager)."""
+    return rights.may_plan(g.user)
 
 
 def require_manager(team_id: int | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from scheduler.domain.model import PlanState
-from scheduler.services import planning
+from scheduler.services import planning, training
 from scheduler.store import PlanRow
 from web import charts, inputs, viewer
 from web.auth import login_required
@@ -29,6 +29,12 @@ def page(team_key: str | None = None):
         plan=plan,
         report=report,
         rows=_rows(report, team),
+        training={
+            key: found.sentence()
+            for key, found in training.training_status(
+                get_session(), plan.org_id, viewer.now()
+            ).items()
+        },
         plans=planning.published_plans(get_session(), plan.org_id),
         chart=url_for(
             "fairness.chart", plan=plan.id, **({"team": team.key} if team is not None else {})

@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 
-from scheduler.services import departures, planning
+from scheduler.services import comparison, departures, planning, rights
 from scheduler.store import PlanRow
 from web import auth, inputs, viewer
 from web.auth import login_required
@@ -27,6 +27,8 @@ from web.jobs import Jobs
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
 MAX_WEEKS = 26
+# Versions listed, latest first: each one's figures are measured on its assignments per view.
+LISTED = 12
 
 
 @bp.record_once
@@ -45,8 +47,8 @@ def _jobs() -> Jobs:
 @bp.before_request
 def _managers_only():
     # Anonymous visitors get the sign-in redirect (or 401) from login_required on each view.
-    if g.user is not None:
-        auth.require_manager()
+    if g.user is not None and not auth.may_plan():
+        abort(403)
 
 
 @bp.route("/")
@@ -56,7 +58,7 @@ def index():
     org = _org()
     session = get_session()
     today = viewer.now().astimezone(viewer.zone()).date()
-    plans = planning.plan_versions(session, org.id, limit=50)
+    plans = planning.plan_versions(session, org.id, limit=LISTED)
     uncovered = departures.uncovered_shifts(session, org.id, viewer.now())
     # With shifts uncovered, the form offers to re-plan the first live plan that has them.
     start = uncovered[0].replan_start if uncovered else None
@@ -64,6 +66,7 @@ def index():
     return render_template(
         "plans/index.html",
         plans=plans,
+        ratios={p.id: planning.fairness_of(session, p.id).max_load_ratio for p in plans},
         uncovered=uncovered,
         start=request.args.get("start")
         or start
@@ -115,7 +118,8 @@ def job_status(job_id: str):
 @bp.route("/<int:plan_id>")
 @login_required
 def plan(plan_id: int):
-    """Show a plan version beside the live plan, with fairness figures and the lower bound."""
+    """Show a plan version beside the live plan: what publishing it changes, the week grid,
+    and the fairness figures of both, measured on their current assignments."""
     org, session = _org(), get_session()
     row = session.get(PlanRow, plan_id)
     if row is None or row.org_id != org.id:
@@ -123,18 +127,21 @@ def plan(plan_id: int):
     live = _live_plan(session, org.id, row)
     report = planning.fairness_of(session, row.id)
     live_report = planning.fairness_of(session, live.id) if live is not None else None
+    same = live if live is not None and live.start == row.start else None
     return render_template(
         "plans/plan.html",
         plan=row,
         uncovered=departures.uncovered_shifts(session, org.id, viewer.now()),
         running=_jobs().running(org.id),
         live=live,
+        compared=same is not None,
         report=report,
         rows=sorted(report.people, key=lambda r: -(r.ratio or 0)),
         live_report=live_report,
         people={p.key: p for p in org.people},
         live_ratio={p.person: p.ratio for p in live_report.people} if live_report else {},
-        changes=_changes(row, live if live is not None and live.start == row.start else None),
+        comparison=comparison.compare(session, row, same),
+        refusal=rights.refusal(session, g.user, row) if row.state == planning.DRAFT else None,
     )
 
 
@@ -147,8 +154,8 @@ def publish(plan_id: int):
     if row is None or row.org_id != org.id:
         abort(404)
     try:
-        planning.publish(session, row.id, viewer.actor(), viewer.now())
-    except planning.PlanError as err:
+        planning.publish(session, row.id, viewer.actor(), viewer.now(), user=g.user)
+    except (planning.PlanError, rights.NotAllowed) as err:
         session.rollback()
         flash(str(err), "error")
     else:
@@ -179,15 +186,3 @@ def _live_plan(session, org_id: int, row: PlanRow) -> PlanRow | None:
         return same[-1]
     running = planning.plan_covering(session, org_id, viewer.now())
     return running if running is not None and running.id != row.id else None
-
-
-def _changes(row: PlanRow, live: PlanRow | None) -> list[dict]:
-    """Line up the plan's assignments with the live plan's for the same team, start and role."""
-    before = {(a.team_id, a.start, a.role): a for a in live.assignments} if live else {}
-    lines = []
-    for a in sorted(row.assignments, key=lambda a: (a.team.name, a.start, a.role)):
-        old = before.get((a.team_id, a.start, a.role))
-        lines.append(
-            {"new": a, "old": old, "changed": old is not None and old.person_id != a.person_id}
-        )
-    return lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 
 from scheduler.domain.model import SwapStatus
-from scheduler.services import planning, queries, swaps
+from scheduler.services import planning, queries, swaps, training
 from scheduler.store import AssignmentRow, PersonRow
 from web import inputs, viewer
 from web.auth import login_required
@@ -39,6 +39,7 @@ def mine():
         shifts=upcoming,
         fairness=fairness,
         teammates=teammates,
+        training=training.training_status(session, org.id, now).get(me.key),
         incoming=sum(
             s.from_person_id != me.id and s.status == SwapStatus.OPEN
             for s in swaps.open_swaps_for(session, me.id, now)

@@ -146,6 +146,18 @@ def echo_changes(changed: list[str] | None, what: str) -> None:
         echo(f"  {line}")
 
 
+def echo_training(problem: model.Problem, plan: model.Plan) -> None:
+    """Print which trainees complete training in the plan, and how far the others get
+    (docs/rules.md#training-that-carries-over); nothing when the problem has no trainee left."""
+    from scheduler.domain.training import training_lines
+
+    lines = training_lines(problem.org, plan.assignments)
+    if lines:
+        click.echo("\ntraining:")
+        for line in lines:
+            click.echo(f"  {line}")
+
+
 def load_org_file(path: str) -> model.Org:
     """Read an org file; any problem is bad input naming the file, key path and line."""
     from scheduler.domain.orgfile import OrgFileError, load_org

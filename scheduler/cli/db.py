@@ -16,6 +16,7 @@ from scheduler.cli.common import (
     db_option,
     echo,
     echo_changes,
+    echo_training,
     load_org_file,
     no_plan,
     not_found,
@@ -80,6 +81,7 @@ def plan_in_database(
     """Plan the org kept in the database and store the plan as a draft."""
     from scheduler.domain.changes import changes
     from scheduler.domain.reports import summary_text
+    from scheduler.domain.training import training_lines
     from scheduler.services import planning
 
     with database(db_url) as sessions:
@@ -89,6 +91,9 @@ def plan_in_database(
             start = start or planning.next_quarter_start(session, org_id, now().date())
         started = time.monotonic()
         drafted = planning.plan_draft(sessions, org_id, start, weeks, options, actor(), now())
+        with sessions() as session:
+            for line in planning.previous_mismatch(session, org_id, drafted.problem):
+                warn(f"the live plan: {line}; the re-plan keeps what still applies")
     if options.progress:
         click.echo("\r\033[K", nl=False, err=True)
     outcome, plan_id, version = drafted.outcome, drafted.plan_id, drafted.version
@@ -104,12 +109,14 @@ def plan_in_database(
         echo(
             json.dumps(
                 plan_fields(result, report, outcome.lower_bound, changed)
+                | {"training": training_lines(problem.org, result.assignments)}
                 | {"plan_id": plan_id, "version": version, "state": planning.DRAFT}
                 | {"interrupted": stopped}
             )
         )
         return
     echo(summary_text(problem.org, result, report, result.solve_seconds))
+    echo_training(problem, result)
     echo_changes(changed, "of the live plan changed")
     echo(
         f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: {weeks} weeks "

@@ -16,6 +16,7 @@ from scheduler.cli.common import (
     check_horizon,
     echo,
     echo_changes,
+    echo_training,
     load_org_file,
     no_plan,
     not_found,
@@ -27,7 +28,7 @@ from scheduler.cli.common import (
 )
 from scheduler.cli.db import plan_in_database
 from scheduler.cli.outdir import EXIT_INTERRUPTED, check_out, ctrl_c, write_run
-from scheduler.domain.model import ROLES, Assignment, Problem
+from scheduler.domain.model import ROLES, Problem
 from scheduler.domain.shifts import make_problem
 from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
 
@@ -176,6 +177,7 @@ def _plan_and_write(problem, options, out: Path, now, as_json: bool, interrupted
     from scheduler.domain.changes import changes
     from scheduler.domain.feedfiles import write_feeds
     from scheduler.domain.reports import fairness_frame, plan_frame, summary_text
+    from scheduler.domain.training import training_lines
 
     result, report, bound = outcome.plan, outcome.report, outcome.lower_bound
     changed = changes(problem, result) if problem.previous else None
@@ -190,9 +192,11 @@ def _plan_and_write(problem, options, out: Path, now, as_json: bool, interrupted
     stopped = interrupted()
     if as_json:
         fields = plan_fields(result, report, bound, changed)
+        fields |= {"training": training_lines(problem.org, result.assignments)}
         echo(json.dumps(fields | {"out": str(out), "feeds": feeds, "interrupted": stopped}))
     else:
         echo(summary_text(org, result, report, result.solve_seconds))
+        echo_training(problem, result)
         echo_changes(changed, "changed from --previous")
         echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {feeds} feeds")
         if stopped:
@@ -208,41 +212,48 @@ INTERRUPTED_PLAN = (
 
 
 def _with_previous(problem: Problem, path: str, now: datetime | None) -> Problem:
-    """Read a previous plan.csv and attach it to the problem, matched to this horizon's shifts."""
+    """Read a previous plan.csv and attach what still applies to the problem; say on stderr,
+    one line per kind, what no longer matches the org (docs/cli.md#re-planning-a-live-quarter).
+    A file that cannot be read or a malformed row is bad input naming the file and line."""
+    from scheduler.domain.previous import match_previous
+
     if now is None:
         raise BadInput("--previous needs --now: the time before which shifts are kept")
-    by_key = {(s.team, s.start): s for s in problem.shifts}
-    previous = []
+    rows = []
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames != ["team", "role", "start", "end", "person"]:
                 raise BadInput(f"{path}: line 1: header must be team,role,start,end,person")
             for line, row in enumerate(reader, start=2):
-                previous.append(_previous_row(problem, by_key, path, line, row))
+                rows.append(_previous_row(path, line, row))
     except OSError as err:
         raise BadInput(f"{path}: cannot read ({err.strerror})") from None
     except UnicodeDecodeError as err:
         raise BadInput(f"{path}: not UTF-8 text (byte {err.start})") from None
+    matched = match_previous(problem, rows)
+    for line in matched.lines():
+        warn(f"{path}: {line}; the re-plan keeps what still applies")
     return Problem(
         org=problem.org,
         horizon=problem.horizon,
         shifts=problem.shifts,
-        previous=tuple(a for a in previous if a is not None),
+        previous=matched.assignments,
         now=now,
     )
 
 
-def _previous_row(problem, by_key, path, line, row) -> Assignment | None:
+def _previous_row(path: str, line: int, row: dict):
+    from scheduler.domain.previous import PreviousRow
+
+    if None in row or any(row.get(k) is None for k in ("team", "role", "start", "person")):
+        raise BadInput(f"{path}: line {line}: needs 5 fields: team,role,start,end,person")
     try:
-        start = datetime.fromisoformat(row["start"]).astimezone(UTC)
+        start = datetime.fromisoformat(row["start"])
     except (TypeError, ValueError):
         raise BadInput(f"{path}: line {line}: start {row['start']!r} is not an ISO time") from None
-    if row["person"] not in problem.org.people_by_id:
-        raise BadInput(f"{path}: line {line}: unknown person {row['person']!r}")
+    if start.tzinfo is None:
+        raise BadInput(f"{path}: line {line}: start {row['start']!r} needs a UTC offset")
     if row["role"] not in ROLES:
         raise BadInput(f"{path}: line {line}: unknown role {row['role']!r}")
-    shift = by_key.get((row["team"], start))
-    if shift is None:
-        return None  # a shift outside this horizon or of a changed rotation: nothing to keep
-    return Assignment(shift=shift, role=row["role"], person=row["person"])
+    return PreviousRow(row["team"], row["role"], start.astimezone(UTC), row["person"])

@@ -32,11 +32,12 @@ def read_password(from_stdin: bool) -> tuple[str, bool]:
 @click.argument("username")
 @click.option("--person", "person_key", metavar="ID", help="The person this account is.")
 @click.option("--admin", is_flag=True, help="Administers everything.")
+@click.option("--planner", is_flag=True, help="Publishes plans that change any team.")
 @click.option("--manager", "manages", multiple=True, metavar="TEAM", help="Manages TEAM.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from stdin.")
 @click.option("--org", "org_name", help="The org of --person and --manager.")
 @db_option
-def users_add(username, person_key, admin, manages, password_stdin, org_name, db_url):
+def users_add(username, person_key, admin, planner, manages, password_stdin, org_name, db_url):
     """Create an account; without --password-stdin a random password is printed once."""
     from scheduler.services import accounts
 
@@ -50,6 +51,7 @@ def users_add(username, person_key, admin, manages, password_stdin, org_name, db
                 password,
                 person_key=person_key,
                 is_admin=admin,
+                is_planner=planner,
                 manages=manages,
                 org_id=org_id,
                 actor=actor(),
@@ -61,6 +63,22 @@ def users_add(username, person_key, admin, manages, password_stdin, org_name, db
     if generated:
         echo(f"password: {password}")
         echo("(shown only now: it is stored hashed; reset it with `rota users passwd`)")
+
+
+@users.command("planner")
+@click.argument("username")
+@click.option("--revoke", is_flag=True, help="Take the role back.")
+@db_option
+def users_planner(username, revoke, db_url):
+    """Make USERNAME an org planner: they may publish plans that change any team."""
+    from scheduler.services import accounts
+
+    with database(db_url) as sessions, sessions.begin() as session:
+        try:
+            accounts.set_planner(session, username, not revoke, actor=actor(), now=now())
+        except accounts.AccountError as err:
+            raise BadInput(str(err)) from None
+    click.echo(f"{username} is {'no longer ' if revoke else ''}an org planner")
 
 
 @users.command("passwd")
@@ -140,6 +158,7 @@ def users_list(db_url):
 
     with database(db_url) as sessions, sessions() as session:
         for user, teams in accounts.users_with_roles(session):
-            roles = (["admin"] if user.is_admin else []) + [f"manager:{t}" for t in teams]
+            roles = (["admin"] if user.is_admin else []) + (["planner"] if user.is_planner else [])
+            roles += [f"manager:{t}" for t in teams]
             person = user.person.key if user.person else "-"
             echo(f"{user.username}\t{person}\t{' '.join(roles) or 'engineer'}")

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.model import Horizon, Org, Problem, Shift, Team
+from scheduler.domain.training import carry_over
 
 
 def local_midnight(day: date, timezone: str) -> datetime:
@@ -63,8 +64,13 @@ def team_shifts(team: Team, horizon: Horizon) -> list[Shift]:
 
 
 def make_problem(org: Org, start: date, weeks: int, previous=(), now=None) -> Problem:
-    """Build the planning problem for an org over `weeks` weeks from `start`."""
+    """Build the planning problem for an org over `weeks` weeks from `start`.
+
+    Trainees' requirements are reduced by the training their history holds before the horizon
+    (`training.carry_over`, docs/rules.md#training-that-carries-over).
+    """
     horizon = Horizon(start=start, weeks=weeks)
+    org = carry_over(org, local_midnight(start, org.timezone))
     shifts = tuple(s for team in org.teams for s in team_shifts(team, horizon))
     return Problem(org=org, horizon=horizon, shifts=shifts, previous=tuple(previous), now=now)
 

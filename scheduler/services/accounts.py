@@ -72,6 +72,7 @@ def add_user(
     *,
     actor: str,
     now: datetime,
+    is_planner: bool = False,
 ) -> UserRow:
     """Create an account; without a password it can only sign in through a trusted proxy."""
     if not USERNAME.fullmatch(username or ""):
@@ -92,6 +93,7 @@ def add_user(
         person_id=person.id if person else None,
         person=person,
         is_admin=is_admin,
+        is_planner=is_planner,
         created_at=now,
     )
     user.managed = [ManagerRow(team_id=t.id) for t in teams]
@@ -108,6 +110,7 @@ def add_user(
             "username": username,
             "person": person_key,
             "is_admin": is_admin,
+            "is_planner": is_planner,
             "manages": [t.key for t in teams],
             "password": "set" if password is not None else "none",
         },
@@ -129,6 +132,28 @@ def set_password(session: Session, username: str, password: str, *, actor: str, 
         session, actor, "user.password", "user", user.id, None, {"password": "changed"}, now
     )
     session.flush()
+    return user
+
+
+def set_planner(session: Session, username: str, planner: bool, *, actor: str, now) -> UserRow:
+    """Grant (or with `planner` false, take back) the org planner role: publishing plans that
+    change any team (docs/web.md#planning-rights). Raises AccountError for an unknown user."""
+    user = user_by_name(session, username)
+    if user is None:
+        raise AccountError(f"there is no user {username!r}")
+    before = user.is_planner
+    user.is_planner = planner
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "user.planner",
+        "user",
+        user.id,
+        {"is_planner": before},
+        {"is_planner": planner},
+        now,
+    )
     return user
 
 

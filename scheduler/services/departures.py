@@ -10,12 +10,13 @@ those for the plans pages, `rota import`, and any check or notice that needs the
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from scheduler.domain import model
 from scheduler.services import accounts, audit
 from scheduler.store import (
     AssignmentRow,
@@ -24,6 +25,7 @@ from scheduler.store import (
     PlanRow,
     TokenRow,
     UserRow,
+    assignment_from_row,
     published,
 )
 
@@ -186,3 +188,67 @@ def enable_user(session: Session, username: str, *, actor: str, now: datetime) -
         audit.record(session, actor, "user.enable", "user", user.id, None, {"active": True}, now)
         session.flush()
     return user
+
+
+def without_started_by_leavers(
+    problem: model.Problem, live: PlanRow, now: datetime
+) -> model.Problem:
+    """Return the re-plan `problem` of the `live` plan without the started shifts (before
+    `now`) held by someone who has since left: they are history (nobody else can have worked
+    them), their other crew's part counts as history (rest, loads), and
+    `planning.store_draft` carries the crew over as is (`started_by_leavers`)."""
+    gone = {
+        (a.team.key, a.start)
+        for a in live.assignments
+        if a.start < now and a.team.active and not a.person.active
+    }
+    if not gone:
+        return problem
+    # Its other crew worked it: their part counts as history (rest, loads).
+    worked = tuple(
+        assignment_from_row(a)
+        for a in live.assignments
+        if (a.team.key, a.start) in gone and a.person.active
+    )
+    return replace(
+        problem,
+        org=replace(problem.org, history=problem.org.history + worked),
+        shifts=tuple(s for s in problem.shifts if (s.team, s.start) not in gone),
+        previous=tuple(a for a in problem.previous if (a.shift.team, a.shift.start) not in gone),
+    )
+
+
+def started_by_leavers(session: Session, org_id: int, problem: model.Problem) -> list:
+    """Return copies (new AssignmentRows) of the live plan's started assignments whose shifts
+    the re-plan `problem` left out because someone who has left held them
+    (`without_started_by_leavers`)."""
+    if problem.now is None:
+        return []
+    live = session.scalars(
+        select(PlanRow).where(
+            PlanRow.org_id == org_id,
+            PlanRow.start == problem.horizon.start,
+            PlanRow.state == model.PlanState.PUBLISHED,
+        )
+    ).first()
+    if live is None:
+        return []
+    solved = {(s.team, s.start) for s in problem.shifts}
+    # Only the shifts `build_problem` left out: started, held by someone who has left.
+    gone = {
+        (a.team.key, a.start)
+        for a in live.assignments
+        if a.start < problem.now and a.team.active and not a.person.active
+    }
+    return [
+        AssignmentRow(
+            team_id=a.team_id,
+            role=a.role,
+            start=a.start,
+            end=a.end,
+            site=a.site,
+            person_id=a.person_id,
+        )
+        for a in live.assignments
+        if (a.team.key, a.start) in gone - solved
+    ]

@@ -6,8 +6,7 @@ background jobs call it); `generate` does the same in the caller's session.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -16,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from scheduler.domain import model, rules
 from scheduler.domain.fairness import FairnessReport, fairness_report
 from scheduler.domain.points import DayCalendar
+from scheduler.domain.previous import Matched, PreviousRow, match_previous
 from scheduler.domain.shifts import make_problem
-from scheduler.services import audit
+from scheduler.services import audit, departures, rights
 from scheduler.services.notify import events as notices
 from scheduler.services.plan_versions import (  # noqa: F401  (re-exported for callers)
     DRAFT,
@@ -39,7 +39,7 @@ from scheduler.store import (
     PersonRow,
     PlanRow,
     TeamRow,
-    assignment_from_row,
+    UserRow,
     org_with_earlier_plans,
     problem_for_plan,
 )
@@ -149,39 +149,33 @@ def build_problem(
     """
     org_row = _org(session, org_id)
     org = org_with_earlier_plans(session, org_row, start)
-    live = session.scalars(
+    live = _live_of(session, org_id, start)
+    problem = make_problem(org, start, weeks)
+    if live is None or now is None:
+        return problem
+    problem = replace(problem, previous=_live_previous(problem, live).assignments, now=now)
+    return departures.without_started_by_leavers(problem, live, now)
+
+
+def previous_mismatch(session: Session, org_id: int, problem: model.Problem) -> list[str]:
+    """Say what of the live plan a re-plan could not keep because the org changed since (people
+    or teams gone, rotations moved), one line per kind; empty when all of it still applies or
+    the problem is not a re-plan (docs/cli.md#re-planning-a-live-quarter)."""
+    live = _live_of(session, org_id, problem.horizon.start) if problem.previous else None
+    return _live_previous(problem, live).lines() if live is not None else []
+
+
+def _live_of(session: Session, org_id: int, start: date) -> PlanRow | None:
+    return session.scalars(
         select(PlanRow).where(
             PlanRow.org_id == org_id, PlanRow.start == start, PlanRow.state == PUBLISHED
         )
     ).first()
-    if live is None or now is None:
-        return make_problem(org, start, weeks)
-    previous = [
-        assignment_from_row(a) for a in live.assignments if a.person.active and a.team.active
-    ]
-    problem = make_problem(org, start, weeks, previous=previous, now=now)
-    # A started shift held by someone who has since left is history: it is left out of the
-    # problem (nobody else can have worked it) and `store_draft` carries its crew over as is.
-    gone = {
-        (a.team.key, a.start)
-        for a in live.assignments
-        if a.start < now and a.team.active and not a.person.active
-    }
-    if not gone:
-        return problem
-    # Its other crew worked it: their part counts as history (rest, loads).
-    worked = tuple(
-        assignment_from_row(a)
-        for a in live.assignments
-        if (a.team.key, a.start) in gone and a.person.active
-    )
-    return model.Problem(
-        org=dataclasses.replace(problem.org, history=problem.org.history + worked),
-        horizon=problem.horizon,
-        shifts=tuple(s for s in problem.shifts if (s.team, s.start) not in gone),
-        previous=tuple(a for a in problem.previous if (a.shift.team, a.shift.start) not in gone),
-        now=now,
-    )
+
+
+def _live_previous(problem: model.Problem, live: PlanRow) -> Matched:
+    rows = [PreviousRow(a.team.key, a.role, a.start, a.person.key) for a in live.assignments]
+    return match_previous(problem, rows)
 
 
 def store_draft(
@@ -223,7 +217,7 @@ def store_draft(
             person_id=people[a.person],
         )
         for a in result.assignments
-    ] + _started_elsewhere(session, org_id, problem)
+    ] + departures.started_by_leavers(session, org_id, problem)
     session.add(row)
     session.flush()
     audit.record(
@@ -232,42 +226,9 @@ def store_draft(
     return row
 
 
-def _started_elsewhere(session: Session, org_id: int, problem: model.Problem) -> list:
-    """Copy the live plan's started assignments whose shifts the problem left out because
-    someone who has left held them (history: `build_problem`)."""
-    if problem.now is None:
-        return []
-    live = session.scalars(
-        select(PlanRow).where(
-            PlanRow.org_id == org_id,
-            PlanRow.start == problem.horizon.start,
-            PlanRow.state == PUBLISHED,
-        )
-    ).first()
-    if live is None:
-        return []
-    solved = {(s.team, s.start) for s in problem.shifts}
-    # Only the shifts `build_problem` left out: started, held by someone who has left.
-    gone = {
-        (a.team.key, a.start)
-        for a in live.assignments
-        if a.start < problem.now and a.team.active and not a.person.active
-    }
-    return [
-        AssignmentRow(
-            team_id=a.team_id,
-            role=a.role,
-            start=a.start,
-            end=a.end,
-            site=a.site,
-            person_id=a.person_id,
-        )
-        for a in live.assignments
-        if (a.team.key, a.start) in gone - solved
-    ]
-
-
-def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRow:
+def publish(
+    session: Session, plan_id: int, actor: str, now: datetime, user: UserRow | None = None
+) -> PlanRow:
     """Make a draft the live plan; the plan it replaces (same org and start) is superseded.
 
     Publishes of one org take turns (a lock on the org's row), so two drafts of one quarter
@@ -275,7 +236,8 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
     whose horizon overlaps a live plan of another start is refused. The rulebook runs on the
     draft again against the org as it stands (leave entered and people gone since it was
     made): a broken rule on a shift not yet started raises StaleDraft. Raises PlanError
-    (nothing changed) for a missing plan, one that is not a draft, or an overlap. People whose
+    (nothing changed) for a missing plan, one that is not a draft, or an overlap; with a `user`
+    (the web), rights.NotAllowed when the plan changes teams they may not change. People whose
     shifts not yet started it changes are notified in the same transaction
     (docs/notifications.md).
     """
@@ -286,6 +248,8 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
     row = session.get(PlanRow, plan_id, with_for_update=True, populate_existing=True)
     if row.state != DRAFT:
         raise PlanError(f"plan #{plan_id} is {row.state}, not a draft; only a draft is published")
+    if user is not None:
+        rights.check_may_publish(session, user, row)  # after the lock: the live plan is settled
     live = session.scalars(
         select(PlanRow)
         .where(PlanRow.org_id == row.org_id, PlanRow.state == PUBLISHED)

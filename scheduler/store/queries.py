@@ -89,14 +89,17 @@ def org_row_by_name(session: Session, name: str | None = None) -> OrgRow:
 
 
 def problem_for_plan(session: Session, plan_row: PlanRow) -> tuple[model.Problem, model.Plan]:
-    """Rebuild the domain problem and plan of a stored plan version (swaps included)."""
+    """Rebuild the domain problem and plan of a stored plan version (swaps included).
+
+    The plan carries no max load ratio: the ratio stored when it was solved goes stale with
+    every swap, so whoever needs one measures the assignments (`fairness_report`).
+    """
     org_row = session.get(OrgRow, plan_row.org_id)
     org = org_with_earlier_plans(session, org_row, plan_row.start, leave_out=plan_row.id)
     problem = make_problem(org, plan_row.start, plan_row.weeks)
     plan = model.Plan(
         assignments=tuple(sorted(assignment_from_row(a) for a in plan_row.assignments)),
         status=plan_row.solver_status,
-        max_load_ratio=plan_row.max_load_ratio,
         solve_seconds=plan_row.solve_seconds,
     )
     return problem, plan

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -162,6 +163,8 @@ class PlanRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16))  # a model.PlanState
     solver_status: Mapped[str] = mapped_column(String(16))
+    # The ratio as solved, kept for the audit log only: swaps change it, so pages and the API
+    # measure the current assignments instead (services.planning.fairness_of).
     max_load_ratio: Mapped[float | None] = mapped_column(Float)
     lower_bound: Mapped[float | None] = mapped_column(Float)
     solve_seconds: Mapped[float] = mapped_column(Float, default=0.0)
@@ -215,7 +218,7 @@ class SwapRow(Base):
 
 
 class UserRow(Base):
-    """An account: a username, a password hash, optionally a person, and the admin flag.
+    """An account: a username, a password hash, optionally a person, the admin and planner flags.
 
     Every sign-in session carries `session_generation`; raising it (sign-out, a new password,
     disabling) ends all of the user's sessions at once. A disabled user (`active` false) can
@@ -228,6 +231,8 @@ class UserRow(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An org planner publishes plans that change any team (docs/web.md#planning-rights).
+    is_planner: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -304,7 +304,7 @@ def test_previous_plan_with_a_bad_row_names_file_and_line(tmp_path: Path) -> Non
     previous = write(
         tmp_path,
         "team,role,start,end,person\n"
-        "search,primary,2027-01-04T10:00:00-05:00,2027-01-11T10:00:00-05:00,zed\n",
+        "search,primary,2027-01-04 at ten,2027-01-11T10:00:00-05:00,alice\n",
         "old.csv",
     )
     result = plan(
@@ -316,7 +316,7 @@ def test_previous_plan_with_a_bad_row_names_file_and_line(tmp_path: Path) -> Non
         "2027-01-05T00:00:00+00:00",
     )
     assert result.exit_code == 2
-    assert "old.csv" in result.stderr and "line 2" in result.stderr and "zed" in result.stderr
+    assert "old.csv" in result.stderr and "line 2" in result.stderr and "at ten" in result.stderr
     assert_no_traceback(result)
 
 

@@ -126,6 +126,35 @@ def test_plan_db_over_a_live_quarter_lists_its_changes(rota):
     assert "0 assignments of the live plan changed" in summary.stdout
 
 
+def test_plan_db_over_a_live_quarter_drops_what_no_longer_applies_and_says_so(
+    rota, sessions, tmp_path
+):
+    assert rota("import", TEAM_FILE).exit_code == 0
+    assert rota("plan", "--db", "--start", "2027-01-04", "--weeks", "3", *FAST).exit_code == 0
+    assert rota("publish", "--latest").exit_code == 0
+    with sessions() as session:
+        live = session.scalars(select(store.AssignmentRow).order_by(store.AssignmentRow.start))
+        holders = [a.person.key for a in live]
+        gone = holders[-1]
+    # The person leaves the org: the file no longer lists them, so they become inactive.
+    lines = [
+        line
+        for line in TEAM_TEXT.splitlines()
+        if f"{{id: {gone}," not in line and f"person: {gone}," not in line
+    ]
+    text = "\n".join(lines).replace(f", {gone}]", "]").replace(f" {gone},", "") + "\n"
+    assert rota("import", write(tmp_path, text)).exit_code == 0
+    again = rota("plan", "--db", "--start", "2027-01-04", "--weeks", "3", "--json", *FAST)
+    assert again.exit_code == 0, again.output
+    assert "of people no longer in the org" in again.stderr
+    assert "the re-plan keeps what still applies" in again.stderr
+    changes = json.loads(again.stdout)["changes"]
+    # The shift they held goes to someone else, with at most a repair or two around it.
+    held = holders.count(gone)
+    assert sum(line.split(": ")[1].startswith("nobody ->") for line in changes) == held
+    assert len(changes) <= held + 2 and all(f"{gone} ->" not in line for line in changes)
+
+
 def test_plan_db_defaults_to_the_monday_after_the_latest_plan(rota):
     assert rota("import", TEAM_FILE).exit_code == 0
     assert rota("plan", "--db", "--start", "2027-01-04", "--weeks", "2", *FAST).exit_code == 0
@@ -193,6 +222,23 @@ def test_users_add_prints_a_generated_password_once(rota, sessions):
         assert accounts.authenticate(session, "ada", password) is None
         assert accounts.authenticate(session, "ada", new) is not None
     assert rota("users", "passwd", "nobody").exit_code == 2
+
+
+def test_users_planner_grants_and_takes_back_the_org_planner_role(rota, sessions):
+    assert rota("users", "add", "org-lead", "--planner").exit_code == 0
+    assert rota("users", "add", "lead").exit_code == 0
+    granted = rota("users", "planner", "lead")
+    assert granted.exit_code == 0 and "lead is an org planner" in granted.stdout
+    listing = rota("users", "list").stdout
+    assert "org-lead\t-\tplanner" in listing and "lead\t-\tplanner" in listing
+    assert rota("users", "planner", "lead", "--revoke").exit_code == 0
+    with sessions() as session:
+        planners = session.scalars(
+            select(store.UserRow.username).where(store.UserRow.is_planner.is_(True))
+        ).all()
+    assert planners == ["org-lead"]
+    unknown = rota("users", "planner", "nobody")
+    assert unknown.exit_code == 2 and "no user 'nobody'" in unknown.stderr
 
 
 def test_feeds_prints_urls_only_for_new_tokens(rota, sessions):

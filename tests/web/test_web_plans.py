@@ -38,6 +38,15 @@ def test_generate_shows_the_draft_beside_the_live_plan_and_publishes(app, client
     draft = client.get(status["plan_url"]).text
     assert "(draft)" in draft and "Lower bound" in draft and "Max load ratio" in draft
     assert "Live plan (from 04 Jan 2027, v1)" in draft
+    # A new quarter staffs DB too, which Ops's manager may not change: the page says so, and
+    # publishing anyway is refused with the same sentence, changing nothing.
+    refusal = "You may not change the plans of DB: you manage Ops &lt;i&gt;core&lt;/i&gt; only."
+    assert refusal in draft and '<button type="submit">Publish</button>' not in draft
+    refused = post(client, f"/plans/{status['plan_id']}/publish")
+    assert refusal in client.get(refused.headers["Location"]).text
+    with sessions() as session:
+        assert session.get(PlanRow, status["plan_id"]).state == "draft"
+    login(client, "admin")
     post(client, f"/plans/{status['plan_id']}/publish")
     with sessions() as session:
         states = dict(session.execute(select(PlanRow.id, PlanRow.state)).all())
