@@ -199,11 +199,43 @@ class Shift:
 
 @dataclass(frozen=True, order=True)
 class Assignment:
-    """A person holding a role on a shift (planned, or past when it comes from history)."""
+    """A person holding a role on a shift (planned, or past when it comes from history).
+
+    Usually the whole shift; a piece of it once an override splits the shift
+    (docs/rules.md#overrides): `start` and `end` (UTC) then bound the part this person holds,
+    and `cover` marks the piece someone took over from the holder. Left out, `start` and `end`
+    are the shift's, so `Assignment(shift, role, person)` is the whole shift.
+    """
 
     shift: Shift
     role: str
     person: str
+    start: datetime | None = None
+    end: datetime | None = None
+    cover: bool = False
+
+    def __post_init__(self) -> None:
+        if self.start is None:
+            object.__setattr__(self, "start", self.shift.start)
+        if self.end is None:
+            object.__setattr__(self, "end", self.shift.end)
+
+    @property
+    def whole(self) -> bool:
+        """Tell whether the assignment holds the whole shift (no override split it)."""
+        return self.start == self.shift.start and self.end == self.shift.end
+
+    @property
+    def span(self) -> Shift:
+        """Return the stretch this person holds as a Shift of the same team and site."""
+        if self.whole:
+            return self.shift
+        return Shift(start=self.start, team=self.shift.team, end=self.end, site=self.shift.site)
+
+    @property
+    def hours(self) -> float:
+        """Return the real hours this person holds."""
+        return (self.end - self.start).total_seconds() / 3600
 
 
 @dataclass(frozen=True)
