@@ -201,10 +201,8 @@ class Shift:
 class Assignment:
     """A person holding a role on a shift (planned, or past when it comes from history).
 
-    Usually the whole shift; a piece of it once an override splits the shift
-    (docs/rules.md#overrides): `start` and `end` (UTC) then bound the part this person holds,
-    and `cover` marks the piece someone took over from the holder. Left out, `start` and `end`
-    are the shift's, so `Assignment(shift, role, person)` is the whole shift.
+    A piece of the shift once an override splits it (docs/rules.md#overrides): `start`, `end`
+    (UTC) bound the part held, `cover` marks a cover's piece; left out, they are the shift's.
     """
 
     shift: Shift
@@ -215,10 +213,8 @@ class Assignment:
     cover: bool = False
 
     def __post_init__(self) -> None:
-        if self.start is None:
-            object.__setattr__(self, "start", self.shift.start)
-        if self.end is None:
-            object.__setattr__(self, "end", self.shift.end)
+        object.__setattr__(self, "start", self.start or self.shift.start)
+        object.__setattr__(self, "end", self.end or self.shift.end)
 
     @property
     def whole(self) -> bool:
@@ -231,11 +227,6 @@ class Assignment:
         if self.whole:
             return self.shift
         return Shift(start=self.start, team=self.shift.team, end=self.end, site=self.shift.site)
-
-    @property
-    def hours(self) -> float:
-        """Return the real hours this person holds."""
-        return (self.end - self.start).total_seconds() / 3600
 
 
 @dataclass(frozen=True)
