@@ -45,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         feeds_page,
         home,
         leave,
+        overrides,
         plans,
         schedule,
         shifts,
@@ -56,7 +57,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.before_request(inputs.refuse_nul)
     db.init_app(app)
     csrf.init_app(app)
-    for screen in (auth, home, schedule, shifts, swaps, leave, plans, fairness, audit, feeds_page):
+    screens = (auth, home, schedule, shifts, swaps, overrides, leave, plans, fairness, audit)
+    for screen in (*screens, feeds_page):
         app.register_blueprint(screen.bp)
     # These authenticate every request themselves (bearer API tokens, secret feed URLs), so
     # they skip the CSRF check.
@@ -146,6 +148,7 @@ def _template_globals() -> dict[str, Any]:
         "viewer": viewer,
         "is_manager": auth.is_manager,
         "is_admin": auth.is_admin,
+        "can_manage": auth.can_manage,
         "PlanState": PlanState,
     }
 

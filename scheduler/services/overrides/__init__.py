@@ -19,6 +19,7 @@ eligible covers) and `notify` (the notification call sites).
 from __future__ import annotations
 
 from scheduler.services.overrides.answer import accept, approve, cancel, decline, refuse
+from scheduler.services.overrides.apply import check_fits
 from scheduler.services.overrides.create import assign_cover, offer_cover, request_cover
 from scheduler.services.overrides.listing import (
     accepted_of,
@@ -36,6 +37,7 @@ __all__ = [
     "approve",
     "assign_cover",
     "cancel",
+    "check_fits",
     "covers_of_rows",
     "decline",
     "eligible_covers",
