@@ -62,6 +62,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(screen.bp)
     # These authenticate every request themselves (bearer API tokens, secret feed URLs), so
     # they skip the CSRF check.
+    from web import api_overrides  # noqa: F401 - adds the override endpoints to api.bp
+
     for token_authenticated in (feeds, api):
         app.register_blueprint(token_authenticated.bp)
         csrf.exempt(app, token_authenticated.bp)
