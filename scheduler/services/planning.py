@@ -18,6 +18,7 @@ from scheduler.domain.model import PlanState
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.shifts import local_midnight, make_problem
 from scheduler.services import audit
+from scheduler.services.overrides.carry import carry_over
 from scheduler.solve import Outcome, SolveOptions, plan_or_explain
 from scheduler.store import (
     AssignmentRow,
@@ -221,6 +222,9 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
             org_id=row.org_id,
         )
     row.state, row.published_at = PUBLISHED, now
+    session.flush()
+    for old in live:  # accepted overrides survive the re-plan where they still fit
+        carry_over(session, old, row, actor, now)
     audit.record(
         session,
         actor,

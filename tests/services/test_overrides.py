@@ -259,3 +259,32 @@ def test_notices_name_who_is_told_what(sessions, world):
         assert notice.person_id == cover and "asks you to cover" in notice.text
         [told] = overrides.events(session, asked, "accepted", asked.cover)
         assert told.person_id == row.person_id
+
+
+def test_accepted_overrides_survive_a_republished_quarter(sessions, world):
+    from support.builders import FAST
+
+    from scheduler.services.planning import generate, publish
+
+    with sessions() as session:
+        row = db_shift(session, world)
+        start, end = evening(row)
+        cover = covers(session, row, start, end)[0]
+        asked = overrides.request_cover(session, row.id, row.person_id, cover, start, end, NOW)
+        overrides.accept(session, asked.id, cover, NOW)
+        pending = overrides.request_cover(
+            session, row.id, row.person_id, cover, *evening(row, 3), NOW
+        )
+        session.commit()
+        holder, key = row.person_id, (row.team_id, row.start, row.role)
+        draft = generate(session, world.org_id, row.plan.start, SWAPS.weeks, FAST, "t", NOW)
+        new = publish(session, draft.plan.id, "t", NOW)
+        session.commit()
+        target = next(r for r in new.assignments if (r.team_id, r.start, r.role) == key)
+        actions = list(session.scalars(select(AuditRow.action).order_by(AuditRow.id)))
+        assert session.get(type(pending), pending.id).status == "cancelled"
+        if target.person_id == holder:
+            assert [(o.cover_id, o.start, o.end) for o in target.overrides] == [(cover, start, end)]
+            assert "override.carry" in actions
+        else:
+            assert target.overrides == [] and "override.drop" in actions
