@@ -52,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         leave,
         metrics,
         notifications,
+        overrides,
         plans,
         schedule,
         shifts,
@@ -65,13 +66,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
-    screens = (auth, home, schedule, shifts, swaps, leave, plans, fairness, audit, feeds_page)
-    for screen in (*screens, notifications):
+    screens = (auth, home, schedule, shifts, swaps, overrides, leave, plans, fairness, audit)
+    for screen in (*screens, feeds_page, notifications):
         app.register_blueprint(screen.bp)
     throttle.init_app(app)
     app.config["METRICS_ALLOW"] = metrics.parse_networks(app.config.get("METRICS_ALLOW"))
     # These authenticate every request themselves (or, /metrics, by token and network), so
     # they skip the CSRF check.
+    from web import api_overrides  # noqa: F401 - adds the override endpoints to api.bp
+
     for token_authenticated in (feeds, api, metrics):
         app.register_blueprint(token_authenticated.bp)
         csrf.exempt(app, token_authenticated.bp)
@@ -188,6 +191,7 @@ def _template_globals() -> dict[str, Any]:
         "is_manager": auth.is_manager,
         "is_admin": auth.is_admin,
         "may_plan": auth.may_plan,
+        "can_manage": auth.can_manage,
         "PlanState": PlanState,
     }
 

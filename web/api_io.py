@@ -14,7 +14,7 @@ from typing import Any
 
 from scheduler.domain.orgvalues import FIRST_DAY, LAST_DAY
 from scheduler.domain.shifts import at_local, local_midnight
-from scheduler.store import AssignmentRow, PersonRow, SwapRow, TeamRow, TimeOffRow
+from scheduler.store import AssignmentRow, OverrideRow, PersonRow, SwapRow, TeamRow, TimeOffRow
 from web.inputs import MAX_ID
 
 MAX_BODY = 64 * 1024
@@ -205,6 +205,28 @@ def shift(row: AssignmentRow) -> dict[str, Any]:
         "start": moment(row.start),
         "end": moment(row.end),
         "site": row.site,
+        "covers": [
+            {"person": person_ref(o.cover), "start": moment(o.start), "end": moment(o.end)}
+            for o in row.overrides
+            if o.status == "accepted"
+        ],
+    }
+
+
+def override(row: OverrideRow) -> dict[str, Any]:
+    """Describe an override (docs/rules.md#overrides) as the API shows it."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "status": row.status,
+        "shift": shift(row.assignment),
+        "holder": person_ref(row.holder),
+        "cover": person_ref(row.cover),
+        "start": moment(row.start),
+        "end": moment(row.end),
+        "reason": row.reason,
+        "created_at": moment(row.created_at),
+        "decided_at": moment(row.decided_at),
     }
 
 

@@ -77,6 +77,10 @@ SCHEMAS: dict[str, Any] = {
             "start": TIME,
             "end": TIME,
             "site": NULLABLE_TEXT,
+            "covers": {
+                **_array(_object({"person": _ref("PersonRef"), "start": TIME, "end": TIME})),
+                "description": "Accepted overrides: who covers which part of the shift",
+            },
         }
     ),
     "TeamShifts": _object(
@@ -192,8 +196,8 @@ RESPONSES: dict[str, Any] = {
         "BadRequest": "A parameter or field is invalid (`field` names it)",
         "Unauthorized": "No valid API token",
         "Forbidden": "The token's user may not do this",
-        "NotFound": "No such team, person, service, shift or swap",
-        "Conflict": "The swap was refused: `message` gives the rule's explanation",
+        "NotFound": "No such team, person, service, shift, swap or override",
+        "Conflict": "The swap or override was refused: `message` gives the reason or the rule",
     }.items()
 }
 
@@ -332,6 +336,13 @@ PATHS: dict[str, Any] = {
         )
     },
 }
+
+
+# The override endpoints' part: that module reads the helpers above, so it comes after them.
+from web import api_schema_overrides  # noqa: E402
+
+SCHEMAS.update(api_schema_overrides.SCHEMAS)
+PATHS.update(api_schema_overrides.PATHS)
 
 
 def document(server_url: str) -> dict[str, Any]:

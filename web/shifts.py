@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 
 from scheduler.domain.model import SwapStatus
-from scheduler.services import planning, queries, swaps, training
+from scheduler.services import overrides, planning, queries, swaps, training
 from scheduler.store import AssignmentRow, PersonRow
 from web import inputs, viewer
+from web import overrides as override_forms
 from web.auth import login_required
 from web.db import get_session
 
@@ -40,6 +41,7 @@ def mine():
         fairness=fairness,
         teammates=teammates,
         training=training.training_status(session, org.id, now).get(me.key),
+        covering=overrides.covers_of_rows(session, me.id, now),
         incoming=sum(
             s.from_person_id != me.id and s.status == SwapStatus.OPEN
             for s in swaps.open_swaps_for(session, me.id, now)
@@ -58,6 +60,7 @@ def shift(assignment_id: int):
     me = viewer.person_id()
     can_swap = swaps.can_offer(row, me, now)
     context = {"shift": row, "can_swap": can_swap, "preview": None}
+    context.update(override_forms.shift_context(session, row, now))
     if can_swap:
         others = queries.published_shifts(session, org.id, team_id=row.team_id, start=now)
         context.update(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from scheduler.domain.model import SwapStatus
-from scheduler.services import swaps
+from scheduler.services import overrides, swaps
 from scheduler.store import AssignmentRow, SwapRow
 from web import auth, inputs, viewer
 from web.auth import login_required
@@ -33,6 +33,7 @@ def index():
         outgoing=[s for s in pending if s.from_person_id == me],
         accepted=[s for s in pending if s.accepted_by_id == me and s.from_person_id != me],
         awaiting=swaps.awaiting_approval_for(session, g.user.id) if auth.is_manager() else [],
+        overrides=overrides.pending_for(session, me, g.user.id if auth.is_manager() else None),
     )
 
 
@@ -49,11 +50,11 @@ def _preview(swap: SwapRow, me: int) -> swaps.SwapPreview | None:
 def offer(assignment_id: int):
     """Offer my shift to a named teammate, or to anyone eligible."""
     me = auth.require_person()
-    row = _shift(assignment_id)
+    row = org_shift(assignment_id)
     if row is None:
         abort(404)
     to = inputs.optional_id("form", "to_person_id")  # empty: anyone eligible
-    return _attempt(
+    return attempt(
         lambda: swaps.offer(get_session(), row.id, me, to, viewer.now()),
         "Offer made.",
         url_for("shifts.shift", assignment_id=row.id),
@@ -65,12 +66,15 @@ def offer(assignment_id: int):
 def trade(assignment_id: int):
     """Propose to trade my shift for a teammate's."""
     me = auth.require_person()
-    row, other = _shift(assignment_id), _shift(inputs.optional_id("form", "other_assignment_id"))
+    row, other = (
+        org_shift(assignment_id),
+        org_shift(inputs.optional_id("form", "other_assignment_id")),
+    )
     if row is None:
         abort(404)
     if other is None:
         abort(400, description="Choose a shift to trade for.")
-    return _attempt(
+    return attempt(
         lambda: swaps.propose_trade(get_session(), row.id, other.id, me, viewer.now()),
         "Trade proposed.",
         url_for("shifts.shift", assignment_id=row.id),
@@ -83,9 +87,7 @@ def accept(swap_id: int):
     """Accept a swap addressed to me or open in my team."""
     me = auth.require_person()
     swap = _swap(swap_id)
-    return _attempt(
-        lambda: swaps.accept(get_session(), swap.id, me, viewer.now()), "Swap accepted."
-    )
+    return attempt(lambda: swaps.accept(get_session(), swap.id, me, viewer.now()), "Swap accepted.")
 
 
 @bp.route("/swaps/<int:swap_id>/decline", methods=("POST",))
@@ -94,7 +96,7 @@ def decline(swap_id: int):
     """Decline a swap addressed to me."""
     me = auth.require_person()
     swap = _swap(swap_id)
-    return _attempt(
+    return attempt(
         lambda: swaps.decline(get_session(), swap.id, me, viewer.now()), "Swap declined."
     )
 
@@ -105,7 +107,7 @@ def cancel(swap_id: int):
     """Withdraw my own offer or trade."""
     me = auth.require_person()
     swap = _swap(swap_id)
-    return _attempt(
+    return attempt(
         lambda: swaps.cancel(get_session(), swap.id, me, viewer.now()), "Swap withdrawn."
     )
 
@@ -115,7 +117,7 @@ def cancel(swap_id: int):
 def approve(swap_id: int):
     """Approve a swap in a team I manage."""
     swap = _swap(swap_id)
-    return _attempt(
+    return attempt(
         lambda: swaps.approve(get_session(), swap.id, g.user.id, viewer.now()),
         "Swap approved.",
     )
@@ -126,7 +128,7 @@ def approve(swap_id: int):
 def refuse(swap_id: int):
     """Refuse a swap in a team I manage."""
     swap = _swap(swap_id)
-    return _attempt(
+    return attempt(
         lambda: swaps.refuse(get_session(), swap.id, g.user.id, viewer.now()),
         "Swap refused.",
     )
@@ -141,14 +143,14 @@ def _swap(swap_id: int) -> SwapRow:
     return swap
 
 
-def _shift(assignment_id: int | None) -> AssignmentRow | None:
+def org_shift(assignment_id: int | None) -> AssignmentRow | None:
     """Return the shift of the viewer's org with this id, or None."""
     row = get_session().get(AssignmentRow, assignment_id) if assignment_id else None
     org = viewer.org()
     return row if row is not None and org is not None and row.team.org_id == org.id else None
 
 
-def _attempt(action: Callable[[], object], done: str, back: str | None = None):
+def attempt(action: Callable[[], object], done: str, back: str | None = None):
     """Run a swap service and commit; a refusal is shown with its reason and changes nothing.
 
     What is not the user's to do answers 403, a swap, shift or person that is not there 404.

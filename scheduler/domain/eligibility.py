@@ -78,7 +78,7 @@ def history_blocks(problem: Problem, person: str, shift: Shift) -> bool:
     """Tell whether past on-call of `person` leaves too little rest before or around `shift`."""
     org = problem.org
     return any(
-        past.shift.team in org.teams_by_id and too_close(org, past.shift, shift)
+        past.shift.team in org.teams_by_id and too_close(org, past.span, shift)
         for past in org.history_of(person)
     )
 

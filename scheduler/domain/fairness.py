@@ -65,8 +65,8 @@ def history_points(problem: Problem, calendar: DayCalendar) -> dict[str, int]:
     window = fairness_window(problem)
     result = dict.fromkeys(problem.org.rotation_members, 0)
     for past in problem.org.history:
-        start = max(past.shift.start, window.start)
-        end = min(past.shift.end, window.end)  # a past shift running into the horizon counts whole
+        start = max(past.start, window.start)
+        end = min(past.end, window.end)  # a past shift running into the horizon counts whole
         if past.person in result and start < end and past.shift.team in problem.org.teams_by_id:
             result[past.person] += calendar.points(past.shift.team, past.role, start, end)
     return result
@@ -190,12 +190,11 @@ def fairness_report(
         for a in mine:
             if a.role == "shadow":
                 continue
-            hours = calendar.hours_by_kind(
-                problem.org.team(a.shift.team), a.shift.start, a.shift.end
-            )
+            hours = calendar.hours_by_kind(problem.org.team(a.shift.team), a.start, a.end)
             weekend += float(hours["weekend"])
             holiday += float(hours["holiday"])
-        shifts = {role: sum(1 for a in mine if a.role == role) for role in ROLES}
+        # A shift split by an override counts once for each person holding part of it.
+        shifts = {role: len({a.shift for a in mine if a.role == role}) for role in ROLES}
         rows.append(
             PersonFairness(
                 person=p,

@@ -56,10 +56,25 @@ def team_scope(team_id: str) -> str:
     return f"team:{team_id}"
 
 
-def event_uid(assignment: Assignment, scope: str) -> str:
-    """Identify the event of a role on a shift in one feed, whoever holds the role."""
+def event_uid(assignment: Assignment, scope: str, crew: Iterable[Assignment] = ()) -> str:
+    """Identify the event of a role on a shift in one feed, whoever holds the role.
+
+    A shift split by overrides (docs/feeds.md#overrides): the holder's first piece keeps the
+    shift's UID (its times change), a cover's UID adds `-cover-` and its UTC start, and the
+    holder's later pieces add `-after-` and theirs. `crew` is every assignment of the shift.
+    """
     shift, role = assignment.shift, assignment.role
-    return f"{_uid_part(shift.key)}-{_uid_part(role)}.{_uid_part(scope)}@rota"
+    base = f"{_uid_part(shift.key)}-{_uid_part(role)}"
+    if assignment.cover:
+        base += f"-cover-{assignment.start.astimezone(UTC):%Y%m%dT%H%MZ}"
+    elif any(_holds_earlier(other, assignment) for other in crew):
+        base += f"-after-{assignment.start.astimezone(UTC):%Y%m%dT%H%MZ}"
+    return f"{base}.{_uid_part(scope)}@rota"
+
+
+def _holds_earlier(other: Assignment, piece: Assignment) -> bool:
+    """Tell whether `other` is a holder's piece of the same role before `piece`."""
+    return not other.cover and other.role == piece.role and other.start < piece.start
 
 
 def person_feed(
@@ -156,25 +171,34 @@ def _event(
     A team's event names its holder in the title and lists the whole crew in the description;
     a person's names the team in the title and lists only the others on the shift.
     """
-    uid = event_uid(assignment, scope)
+    uid = event_uid(assignment, scope, crew)
     revision = (revisions or {}).get(uid) or EventRevision(sequence=0, modified=now)
     modified = _utc(revision.modified)
     team = org.team(assignment.shift.team)
-    others = crew if in_team else [a for a in crew if a != assignment]
-    lines = [f"{a.role.capitalize()}: {_person_name(org, a.person)}" for a in _by_role(others)]
+    # Only the pieces of the shift this one overlaps share its hours (overrides split shifts).
+    beside = [a for a in crew if a.span.overlaps(assignment.start, assignment.end)]
+    others = beside if in_team else [a for a in beside if a != assignment]
+    lines = list(
+        dict.fromkeys(
+            f"{a.role.capitalize()}: {_person_name(org, a.person)}" for a in _by_role(others)
+        )
+    )
     if team.runbook:
         lines.append(f"Runbook: {_clean(team.runbook)}")
     if in_team:
         title = f"{_clean(team.name)} {assignment.role}: {_person_name(org, assignment.person)}"
     else:
         title = f"{assignment.role.capitalize()} on-call: {_clean(team.name)}"
+        holder = next((a for a in crew if a.role == assignment.role and not a.cover), None)
+        if assignment.cover and holder is not None:
+            title += f" (covering {_person_name(org, holder.person)})"
     return Event.new(
         uid=uid,
         stamp=modified,
         last_modified=modified,
         sequence=revision.sequence,
-        start=_utc(assignment.shift.start),
-        end=_utc(assignment.shift.end),
+        start=_utc(assignment.start),
+        end=_utc(assignment.end),
         summary=title,
         description="\n".join(lines) or None,
         transparency=TRANSP.TRANSPARENT,

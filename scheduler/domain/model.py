@@ -1,7 +1,6 @@
 """The domain: frozen dataclasses for an organisation, its rotations and their plans.
 
-Every datetime in the domain is timezone-aware. Shift, leave and history times are kept in UTC;
-team-local views are derived with `zoneinfo` where needed.
+Every datetime in the domain is timezone-aware: times are kept in UTC, team-local views derived.
 """
 
 from __future__ import annotations
@@ -201,11 +200,34 @@ class Shift:
 
 @dataclass(frozen=True, order=True)
 class Assignment:
-    """A person holding a role on a shift (planned, or past when it comes from history)."""
+    """A person holding a role on a shift (planned, or past when it comes from history).
+
+    A piece of the shift once an override splits it (docs/rules.md#overrides): `start`, `end`
+    (UTC) bound the part held, `cover` marks a cover's piece; left out, they are the shift's.
+    """
 
     shift: Shift
     role: str
     person: str
+    start: datetime | None = None
+    end: datetime | None = None
+    cover: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", self.start or self.shift.start)
+        object.__setattr__(self, "end", self.end or self.shift.end)
+
+    @property
+    def whole(self) -> bool:
+        """Tell whether the assignment holds the whole shift (no override split it)."""
+        return self.start == self.shift.start and self.end == self.shift.end
+
+    @property
+    def span(self) -> Shift:
+        """Return the stretch this person holds as a Shift of the same team and site."""
+        if self.whole:
+            return self.shift
+        return Shift(start=self.start, team=self.shift.team, end=self.end, site=self.shift.site)
 
 
 @dataclass(frozen=True)

@@ -76,9 +76,10 @@ class DayCalendar:
         return round_half_up(raw * self.org.role_weights.of(role))
 
     def points_of(self, assignment: Assignment) -> int:
-        """Return the rounded points of an assignment (docs/fairness.md#points)."""
-        s = assignment.shift
-        return self.points(s.team, assignment.role, s.start, s.end)
+        """Return the rounded points of an assignment: of the hours it holds, so a piece of a
+        shift split by an override earns its own hours, rounded alone (docs/fairness.md#points)."""
+        a = assignment
+        return self.points(a.shift.team, a.role, a.start, a.end)
 
 
 def round_half_up(value: Fraction) -> int:

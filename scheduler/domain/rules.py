@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from scheduler.domain.eligibility import (
     joined_at,
@@ -20,10 +19,10 @@ from scheduler.domain.eligibility import (
     rest_reach,
     too_close,
 )
+from scheduler.domain.holding import held, held_by_person, held_on, leave_span, span_words
 from scheduler.domain.model import (
     ROTATION_ROLES,
     Assignment,
-    Leave,
     Org,
     Plan,
     Problem,
@@ -63,36 +62,76 @@ def coverage(problem: Problem, plan: Plan) -> list[Violation]:
     """Every shift has exactly one person per role of its rotation, and at most one shadow."""
     org, found = problem.org, []
     known = set(problem.shifts)
-    held: dict[tuple[Shift, str], list[str]] = defaultdict(list)
+    holders: dict[tuple[Shift, str], list[str]] = defaultdict(list)
+    pieces: dict[tuple[Shift, str], list[Assignment]] = defaultdict(list)
     for a in sorted(plan.assignments):
         if a.shift not in known:
             why = "which is not a shift of this plan's rotations and horizon"
         elif a.role not in (*problem.roles_of(a.shift), Role.SHADOW):
             why = f"but the rotation has no {a.role} role ({', '.join(problem.roles_of(a.shift))})"
         else:
-            held[a.shift, a.role].append(a.person)
+            pieces[a.shift, a.role].append(a)
+            if a.whole or a.role == Role.SHADOW or a.person not in holders[a.shift, a.role]:
+                holders[a.shift, a.role].append(a.person)
             continue
-        message = f"{name_of(org, a.person)} holds {_held(org, a)}, {why}."
+        message = f"{name_of(org, a.person)} holds {held(org, a)}, {why}."
         found.append(_at("coverage", a.shift, (a.person,), message))
     for shift in problem.shifts:
         for role in problem.roles_of(shift):
-            people = held.get((shift, role), [])
+            parts = pieces.get((shift, role), [])
+            if parts and not all(p.whole for p in parts):
+                found += _tiling(org, shift, role, parts)
+                continue
+            people = holders.get((shift, role), [])
             if len(people) != 1:
                 found.append(_role_count("coverage", org, shift, role, people, "exactly one"))
-        shadows = held.get((shift, Role.SHADOW), [])
+        shadows = holders.get((shift, Role.SHADOW), [])
         if len(shadows) > 1:
             found.append(_role_count("coverage", org, shift, Role.SHADOW, shadows, "at most one"))
+    return found
+
+
+def _tiling(org: Org, shift: Shift, role: str, parts: list[Assignment]) -> list[Violation]:
+    """Check that the pieces of one role on a split shift cover it once, end to end."""
+    found, cursor = [], shift.start
+    for piece in sorted(parts, key=lambda a: (a.start, a.end)):
+        if piece.start < shift.start or piece.end > shift.end or piece.end <= piece.start:
+            gap = f"{name_of(org, piece.person)} holds {role} {span_words(org, piece)}, outside it"
+        elif piece.start < cursor:
+            gap = (
+                f"{name_of(org, piece.person)} holds {role} {span_words(org, piece)}, held already"
+            )
+        elif piece.start > cursor:
+            hole = Assignment(shift, role, "", cursor, piece.start)
+            gap = f"nobody holds {role} {span_words(org, hole)}"
+        else:
+            cursor = piece.end
+            continue
+        cursor = max(cursor, piece.end)
+        message = f"{shift_label(org, shift)}: {gap}; it takes exactly one person at a time."
+        found.append(_at("coverage", shift, (piece.person,), message))
+    if cursor < shift.end:
+        hole = Assignment(shift, role, "", cursor, shift.end)
+        message = (
+            f"{shift_label(org, shift)}: nobody holds {role} {span_words(org, hole)}; "
+            "it takes exactly one person at a time."
+        )
+        found.append(_at("coverage", shift, (), message))
     return found
 
 
 def overlap(problem: Problem, plan: Plan) -> list[Violation]:
     """One role per person per shift; nobody holds two overlapping assignments, across teams."""
     org, found = problem.org, []
-    for person, shifts in _shifts_by_person(problem, plan).items():
-        for shift, (roles, past) in shifts.items():
-            if not past and len(set(roles)) > 1:
+    for person, shifts in held_by_person(problem, plan).items():
+        roles_on: dict[Shift, set[str]] = defaultdict(set)
+        for span, (roles, past) in shifts.items():
+            if not past:
+                roles_on[span.origin] |= set(roles)
+        for shift, roles in roles_on.items():
+            if len(roles) > 1:
                 message = (
-                    f"{name_of(org, person)} holds {and_list(sorted(set(roles)))} on "
+                    f"{name_of(org, person)} holds {and_list(sorted(roles))} on "
                     f"{shift_label(org, shift)}; one person takes one role per shift."
                 )
                 found.append(_at("overlap", shift, (person,), message))
@@ -101,12 +140,12 @@ def overlap(problem: Problem, plan: Plan) -> list[Violation]:
             for second, (second_roles, second_past) in ordered[i + 1 :]:
                 if second.start >= first.end:
                     break
-                if first_past and second_past:
-                    continue
+                if (first_past and second_past) or first.origin == second.origin:
+                    continue  # the past is not ours; one shift's roles are reported above
                 message = (
                     f"{name_of(org, person)} is on call twice at once: "
-                    f"{_held_on(org, first, first_roles, first_past)} overlaps "
-                    f"{_held_on(org, second, second_roles, second_past)}."
+                    f"{held_on(org, first, first_roles, first_past)} overlaps "
+                    f"{held_on(org, second, second_roles, second_past)}."
                 )
                 found.append(_at("overlap", second, (person,), message))
     return found
@@ -117,10 +156,10 @@ def leave(problem: Problem, plan: Plan) -> list[Violation]:
     org, found = problem.org, []
     for a in sorted(plan.assignments):
         for away in org.leave_of(a.person):
-            if a.shift.overlaps(away.start, away.end):
+            if a.span.overlaps(away.start, away.end):
                 message = (
-                    f"{name_of(org, a.person)} is on leave {_leave_span(org, away)} "
-                    f"but holds {_held(org, a)}."
+                    f"{name_of(org, a.person)} is on leave {leave_span(org, away)} "
+                    f"but holds {held(org, a)}."
                 )
                 found.append(_at("leave", a.shift, (a.person,), message))
     return found
@@ -131,22 +170,25 @@ def rest(problem: Problem, plan: Plan) -> list[Violation]:
     on the wall clock of the team whose assignment ends first (docs/rules.md#4-rest)."""
     org, found = problem.org, []
     reach = rest_reach(org)
-    for person, shifts in _shifts_by_person(problem, plan).items():
+    for person, shifts in held_by_person(problem, plan).items():
         ordered = sorted(shifts.items(), key=lambda item: (item[0].start, item[0].end))
         for i, (first, (first_roles, first_past)) in enumerate(ordered):
             for second, (second_roles, second_past) in ordered[i + 1 :]:
                 if second.start - first.end > reach:
                     break  # later shifts start later still: every gap from here is long enough
                 # Overlapping pairs belong to the overlap rule; the past is not ours to judge.
+                # A holder around a cover is off inside one shift, not between two.
                 if first.overlaps(second.start, second.end) or (first_past and second_past):
+                    continue
+                if first.origin == second.origin:
                     continue
                 if too_close(org, first, second):
                     needed = rest_needed(org, first.team, second.team)
                     gap = max(rest_between(org, first, second), timedelta(0))
                     message = (
                         f"{name_of(org, person)} has only {duration(gap)} off between "
-                        f"{_held_on(org, first, first_roles, first_past)} and "
-                        f"{_held_on(org, second, second_roles, second_past)}; "
+                        f"{held_on(org, first, first_roles, first_past)} and "
+                        f"{held_on(org, second, second_roles, second_past)}; "
                         f"needs at least {duration(needed)}."
                     )
                     found.append(_at("rest", second, (person,), message))
@@ -188,16 +230,20 @@ def roster(problem: Problem, plan: Plan) -> list[Violation]:
 def training(problem: Problem, plan: Plan) -> list[Violation]:
     """Trainees shadow a trained primary, then take secondaries, then carry the pager."""
     org, found = problem.org, []
-    primary_of = {a.shift: a.person for a in sorted(plan.assignments) if a.role == Role.PRIMARY}
+    primaries: dict[Shift, list[Assignment]] = defaultdict(list)
+    for a in sorted(plan.assignments):
+        if a.role == Role.PRIMARY:
+            primaries[a.shift].append(a)
     for a in sorted(plan.assignments):
         if a.role != Role.SHADOW or a.person not in org.people_by_id:
             continue  # an unknown person is the membership rule's to report
         name = name_of(org, a.person)
         if not _is_trainee(org, a.person):
-            message = f"{name} holds {_held(org, a)} but is not a trainee; only trainees shadow."
+            message = f"{name} holds {held(org, a)} but is not a trainee; only trainees shadow."
             found.append(_at("training", a.shift, (a.person,), message))
-        primary = primary_of.get(a.shift)
-        if primary is not None and _is_trainee(org, primary):
+        beside = [p.person for p in primaries.get(a.shift, []) if p.span.overlaps(a.start, a.end)]
+        primary = next((p for p in beside if _is_trainee(org, p)), None)
+        if primary is not None:
             message = (
                 f"{name} shadows on {shift_label(org, a.shift)} beside {name_of(org, primary)}, "
                 f"who is a trainee; a shadow needs a trained primary."
@@ -211,7 +257,8 @@ def training(problem: Problem, plan: Plan) -> list[Violation]:
 
 def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Violation]:
     trainee, name, found = org.person(person).trainee, name_of(org, person), []
-    shadows = sorted(a for a in mine if a.role == Role.SHADOW)
+    # A shift split by an override still counts once (docs/rules.md#overrides).
+    shadows = sorted({a.shift: a for a in mine if a.role == Role.SHADOW}.values())
     secondaries = sorted(a for a in mine if a.role == Role.SECONDARY)
     if len(shadows) != trainee.shadows:
         teams = and_list([t.name for t in org.teams_of(person)]) or "no team"
@@ -224,14 +271,14 @@ def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Vio
     for a in sorted(mine):
         if a.role not in ROTATION_ROLES:
             continue
-        done = sum(1 for s in secondaries if s.shift.end <= a.shift.start)
-        if shadows_end is not None and a.shift.start < shadows_end:
+        done = len({s.shift for s in secondaries if s.end <= a.start})
+        if shadows_end is not None and a.start < shadows_end:
             why = "before their shadow shifts have ended"
         elif a.role == Role.PRIMARY and done < trainee.secondaries:
             why = f"after only {done} of the {trainee.secondaries} secondary shifts they need first"
         else:
             continue
-        message = f"{name} is a trainee and holds {_held(org, a)} {why}."
+        message = f"{name} is a trainee and holds {held(org, a)} {why}."
         found.append(_at("training", a.shift, (person,), message))
     return found
 
@@ -242,11 +289,11 @@ def membership(problem: Problem, plan: Plan) -> list[Violation]:
     for a in sorted(plan.assignments):
         person, team = org.people_by_id.get(a.person), org.teams_by_id.get(a.shift.team)
         if person is None:
-            why = f"'{a.person}' is not a person of {org.name} but holds {_held(org, a)}."
+            why = f"'{a.person}' is not a person of {org.name} but holds {held(org, a)}."
         elif team is not None and a.person not in team.members:
-            why = f"{person.name} is not a member of {team.name} but holds {_held(org, a)}."
-        elif person.joined and a.shift.start < joined_at(person):
-            why = f"{person.name} joins on {person.joined:%Y-%m-%d} but holds {_held(org, a)}."
+            why = f"{person.name} is not a member of {team.name} but holds {held(org, a)}."
+        elif person.joined and a.start < joined_at(person):
+            why = f"{person.name} joins on {person.joined:%Y-%m-%d} but holds {held(org, a)}."
         else:
             continue
         found.append(_at("membership", a.shift, (a.person,), why))
@@ -262,7 +309,7 @@ def follow_the_sun(problem: Problem, plan: Plan) -> list[Violation]:
             continue
         site = f"site {person.site}" if person.site else "no site"
         message = (
-            f"{person.name} ({site}) holds {_held(org, a)}, "
+            f"{person.name} ({site}) holds {held(org, a)}, "
             f"a slot only people of site {a.shift.site} take."
         )
         found.append(_at("site", a.shift, (a.person,), message))
@@ -324,41 +371,6 @@ def _role_count(
     return _at(rule, shift, tuple(people), message)
 
 
-def _shifts_by_person(problem: Problem, plan: Plan) -> dict[str, dict[Shift, tuple[list, bool]]]:
-    """Group planned and past assignments of each planned person by shift, roles and pastness."""
-    planned_shifts = {a.shift for a in plan.assignments}
-    people = {a.person for a in plan.assignments}
-    grouped: dict[str, dict[Shift, tuple[list, bool]]] = defaultdict(dict)
-    for a in plan.assignments:
-        grouped[a.person].setdefault(a.shift, ([], False))[0].append(a.role)
-    # The plan is the truth for its own shifts; history matters only where it ends before them.
-    for a in problem.org.history:
-        if a.person in people and a.shift not in planned_shifts:
-            grouped[a.person].setdefault(a.shift, ([], True))[0].append(a.role)
-    return grouped
-
-
 def _is_trainee(org: Org, person: str) -> bool:
     known = org.people_by_id.get(person)
     return known is not None and known.is_trainee
-
-
-def _held(org: Org, a: Assignment) -> str:
-    return f"{a.role} on {shift_label(org, a.shift)}"
-
-
-def _held_on(org: Org, shift: Shift, roles: list[str], past: bool) -> str:
-    held = f"{and_list(sorted(set(roles)))} on {shift_label(org, shift)}"
-    return held + (" (past)" if past else "")
-
-
-def _leave_span(org: Org, away: Leave) -> str:
-    """Show leave as the person sees it: inclusive local dates when it is whole days."""
-    person = org.people_by_id.get(away.person)
-    zone_name = person.timezone if person else org.timezone
-    zone = ZoneInfo(zone_name)
-    start, end = away.start.astimezone(zone), away.end.astimezone(zone)
-    if start.time() == time(0) and end.time() == time(0):
-        last = end.date() - timedelta(days=1)
-        return f"{start:%Y-%m-%d}" + ("" if last == start.date() else f" – {last:%Y-%m-%d}")
-    return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} ({zone_name})"

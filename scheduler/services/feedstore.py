@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 from icalendar import Calendar
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -29,6 +29,7 @@ from scheduler.domain.feeds import (
     revise,
     team_feed,
 )
+from scheduler.domain.model import SwapStatus
 
 LOOKBACK = timedelta(days=30)
 
@@ -40,7 +41,17 @@ def person_feed_bytes(session: Session, person_id: int, now: datetime) -> bytes:
     person = session.get(store.PersonRow, person_id)
     if person is None or not person.active:
         raise LookupError(f"no active person with id {person_id}")
-    rows = _published_rows(session, person.org_id, now, store.AssignmentRow.person_id == person.id)
+    covered = (
+        select(store.OverrideRow.assignment_id)
+        .where(store.OverrideRow.cover_id == person.id)
+        .where(store.OverrideRow.status == SwapStatus.ACCEPTED)
+    )
+    rows = _published_rows(
+        session,
+        person.org_id,
+        now,
+        or_(store.AssignmentRow.person_id == person.id, store.AssignmentRow.id.in_(covered)),
+    )
     # Each event names the others on the shift, so the whole crew of each shift is needed.
     shifts = {(r.team_id, r.start) for r in rows}
     crews = _published_rows(
@@ -51,7 +62,7 @@ def person_feed_bytes(session: Session, person_id: int, now: datetime) -> bytes:
     )
     crews = [r for r in crews if (r.team_id, r.start) in shifts]
     org = _org(person.org, crews, extra_people=[person])
-    assignments = [store.assignment_from_row(r) for r in crews]
+    assignments = [piece for r in crews for piece in store.pieces_from_row(r)]
 
     def render(revisions):
         return person_feed(org, assignments, person.key, now, revisions)
@@ -66,7 +77,7 @@ def team_feed_bytes(session: Session, team_id: int, now: datetime) -> bytes:
         raise LookupError(f"no active team with id {team_id}")
     rows = _published_rows(session, team.org_id, now, store.AssignmentRow.team_id == team.id)
     org = _org(team.org, rows, extra_teams=[team])
-    assignments = [store.assignment_from_row(r) for r in rows]
+    assignments = [piece for r in rows for piece in store.pieces_from_row(r)]
 
     def render(revisions):
         return team_feed(org, assignments, team.key, now, revisions)
@@ -98,7 +109,8 @@ def _org(
 ) -> model.Org:
     """Build just enough of the org to render a feed: the people and teams on its shifts."""
     rows = list(rows)
-    people = {p.id: p for p in [*extra_people, *(r.person for r in rows)]}
+    covers = [o.cover for r in rows for o in r.overrides]
+    people = {p.id: p for p in [*extra_people, *(r.person for r in rows), *covers]}
     teams = {t.id: t for t in [*extra_teams, *(r.team for r in rows)]}
     return model.Org(
         name=org_row.name,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from scheduler.domain import model
-from scheduler.store import AssignmentRow, PlanRow, published
+from scheduler.store import AssignmentRow, PersonRow, PlanRow, published
 
 ROLE_ORDER = {role: n for n, role in enumerate(model.ROLES)}
 
@@ -37,7 +37,7 @@ def _published_rows(session: Session, org_id: int, *conditions) -> list:
 def on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
     """Return who holds each role of each active team at `at`, from published plans only."""
     rows = _published_rows(session, org_id, AssignmentRow.start <= at, AssignmentRow.end > at)
-    return _crews([a for a, _ in rows], {a.id: p for a, p in rows})
+    return _crews([a for a, _ in rows], {a.id: p for a, p in rows}, at)
 
 
 def next_on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
@@ -50,8 +50,28 @@ def next_on_call(session: Session, org_id: int, at: datetime) -> list[OnCall]:
     return _crews([a for a, _ in chosen], {a.id: p for a, p in chosen})
 
 
-def _crews(assignments: list[AssignmentRow], plan_of: dict[int, PlanRow]) -> list[OnCall]:
-    """Keep, per team, the assignments of the newest plan among those that cover the time."""
+def holding(row: AssignmentRow, at: datetime) -> tuple[PersonRow, datetime, datetime]:
+    """Return who holds an assignment's role at `at` and the piece `[start, end)` they hold:
+    the cover of an accepted override over `at`, else the holder between overrides
+    (docs/rules.md#overrides)."""
+    start, end = row.start, row.end
+    for o in row.overrides:
+        if o.status != model.SwapStatus.ACCEPTED:
+            continue
+        if o.start <= at < o.end:
+            return o.cover, o.start, o.end
+        if o.end <= at:
+            start = max(start, o.end)
+        else:
+            end = min(end, o.start)
+    return row.person, start, end
+
+
+def _crews(
+    assignments: list[AssignmentRow], plan_of: dict[int, PlanRow], at: datetime | None = None
+) -> list[OnCall]:
+    """Keep, per team, the assignments of the newest plan among those that cover the time;
+    name whoever holds each at `at` (a shift's start when None), overrides included."""
 
     def rank(a: AssignmentRow) -> tuple:
         plan = plan_of[a.id]
@@ -62,17 +82,20 @@ def _crews(assignments: list[AssignmentRow], plan_of: dict[int, PlanRow]) -> lis
         best[a.team_id] = max(best.get(a.team_id, rank(a)), rank(a))
     kept = [a for a in assignments if rank(a) == best[a.team_id]]
     kept.sort(key=lambda a: (a.team.id, a.start, ROLE_ORDER.get(a.role, 9), a.id))
-    return [
-        OnCall(
-            team_key=a.team.key,
-            team_name=a.team.name,
-            role=a.role,
-            person_key=a.person.key,
-            person_name=a.person.name,
-            start=a.start,
-            end=a.end,
-            runbook=a.team.runbook,
-            services=tuple(a.team.services or ()),
+    crews = []
+    for a in kept:
+        person, start, end = holding(a, a.start if at is None else at)
+        crews.append(
+            OnCall(
+                team_key=a.team.key,
+                team_name=a.team.name,
+                role=a.role,
+                person_key=person.key,
+                person_name=person.name,
+                start=start,
+                end=end,
+                runbook=a.team.runbook,
+                services=tuple(a.team.services or ()),
+            )
         )
-        for a in kept
-    ]
+    return crews

@@ -19,6 +19,7 @@ from scheduler.domain.previous import Matched, PreviousRow, match_previous
 from scheduler.domain.shifts import make_problem
 from scheduler.services import audit, departures, rights
 from scheduler.services.notify import events as notices
+from scheduler.services.overrides.carry import carry_over
 from scheduler.services.plan_versions import (  # noqa: F401  (re-exported for callers)
     DRAFT,
     PUBLISHED,
@@ -281,6 +282,9 @@ def publish(
             org_id=row.org_id,
         )
     row.state, row.published_at = PUBLISHED, now
+    session.flush()
+    for old in live:  # accepted overrides survive the re-plan where they still fit
+        carry_over(session, old, row, actor, now)
     notices.plan_published(session, row, live, now)
     audit.record(
         session,

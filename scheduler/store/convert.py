@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.domain import model
+from scheduler.domain.overrides import Cover, split
 from scheduler.store.tables import AssignmentRow, HistoryRow, OrgRow, PersonRow, TeamRow, TimeOffRow
 
 
@@ -108,6 +109,18 @@ def shift_of(row: AssignmentRow | HistoryRow, team_key: str) -> model.Shift:
 def assignment_from_row(row: AssignmentRow) -> model.Assignment:
     """Return the domain Assignment of a row (keys, not ids)."""
     return model.Assignment(shift=shift_of(row, row.team.key), role=row.role, person=row.person.key)
+
+
+def pieces_from_row(row: AssignmentRow) -> tuple[model.Assignment, ...]:
+    """Return the assignment of a row as its pieces once accepted overrides split it
+    (docs/rules.md#overrides); the whole assignment when it has none."""
+    whole = assignment_from_row(row)
+    covers = [
+        Cover(o.start, o.end, o.cover.key)
+        for o in row.overrides
+        if o.status == model.SwapStatus.ACCEPTED
+    ]
+    return split(whole, covers) if covers else (whole,)
 
 
 def org_from_rows(session: Session, org_row: OrgRow, extra_history=()) -> model.Org:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from scheduler.domain import model
 from scheduler.domain.model import PlanState
 from scheduler.domain.shifts import local_midnight, make_problem
-from scheduler.store.convert import assignment_from_row, org_from_rows
+from scheduler.store.convert import org_from_rows, pieces_from_row
 from scheduler.store.tables import AssignmentRow, OrgRow, PersonRow, PlanRow, TeamRow
 
 
@@ -71,7 +71,7 @@ def org_with_earlier_plans(
     )
     if leave_out is not None:
         query = query.where(AssignmentRow.plan_id != leave_out)
-    earlier = [assignment_from_row(a) for a in session.scalars(query)]
+    earlier = [piece for a in session.scalars(query) for piece in pieces_from_row(a)]
     return org_from_rows(session, org_row, extra_history=earlier)
 
 
@@ -89,7 +89,8 @@ def org_row_by_name(session: Session, name: str | None = None) -> OrgRow:
 
 
 def problem_for_plan(session: Session, plan_row: PlanRow) -> tuple[model.Problem, model.Plan]:
-    """Rebuild the domain problem and plan of a stored plan version (swaps included).
+    """Rebuild the domain problem and plan of a stored plan version (swaps included, and
+    accepted overrides as the pieces they split assignments into).
 
     The plan carries no max load ratio: the ratio stored when it was solved goes stale with
     every swap, so whoever needs one measures the assignments (`fairness_report`).
@@ -98,7 +99,7 @@ def problem_for_plan(session: Session, plan_row: PlanRow) -> tuple[model.Problem
     org = org_with_earlier_plans(session, org_row, plan_row.start, leave_out=plan_row.id)
     problem = make_problem(org, plan_row.start, plan_row.weeks)
     plan = model.Plan(
-        assignments=tuple(sorted(assignment_from_row(a) for a in plan_row.assignments)),
+        assignments=tuple(sorted(p for a in plan_row.assignments for p in pieces_from_row(a))),
         status=plan_row.solver_status,
         solve_seconds=plan_row.solve_seconds,
     )

@@ -194,6 +194,9 @@ class AssignmentRow(Base):
     plan: Mapped[PlanRow] = relationship(back_populates="assignments")
     team: Mapped[TeamRow] = relationship()
     person: Mapped[PersonRow] = relationship()
+    overrides: Mapped[list[OverrideRow]] = relationship(
+        back_populates="assignment", order_by="OverrideRow.start", cascade="all, delete-orphan"
+    )
 
 
 class SwapRow(Base):
@@ -215,6 +218,32 @@ class SwapRow(Base):
     other_assignment: Mapped[AssignmentRow | None] = relationship(
         foreign_keys=[other_assignment_id]
     )
+
+
+class OverrideRow(Base):
+    """Someone covering `[start, end)` (UTC) of an assignment for its holder (an override).
+
+    `kind` says who asked: "request" (the holder asks the cover, who accepts), "offer" (the
+    cover offers, the holder accepts) or "assign" (a manager sets it). `status` is a
+    model.SwapStatus; only ACCEPTED overrides split the assignment (docs/rules.md#overrides).
+    """
+
+    __tablename__ = "overrides"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    holder_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    cover_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(24), index=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    assignment: Mapped[AssignmentRow] = relationship(back_populates="overrides")
+    holder: Mapped[PersonRow] = relationship(foreign_keys=[holder_id])
+    cover: Mapped[PersonRow] = relationship(foreign_keys=[cover_id])
 
 
 class UserRow(Base):

@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain import rules
 from scheduler.domain.fairness import FairnessReport, fairness_report
-from scheduler.domain.model import Plan, PlanState, Problem
+from scheduler.domain.model import Assignment, Plan, PlanState, Problem
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.rules import Violation
-from scheduler.store import AssignmentRow, PlanRow, assignment_from_row, problem_for_plan
+from scheduler.store import AssignmentRow, PlanRow, pieces_from_row, problem_for_plan
 
 
 @dataclass
@@ -44,11 +44,13 @@ class _Version:
 class Board:
     """The published plans a change of people on `rows` can affect, rebuilt from the store.
 
-    Changes map an assignment row id (one of `rows`) to the key of the person who would hold it.
+    Changes map an assignment row id (one of `rows`) to the key of the person who would hold it
+    (a swap: the holder's pieces change hands, covers stay), or, for `judge_pieces`, to the
+    pieces the row would split into (an override, docs/rules.md#overrides).
     """
 
     def __init__(self, session: Session, rows: Sequence[AssignmentRow]):
-        self.old = {row.id: assignment_from_row(row) for row in rows}
+        self.old = {row.id: pieces_from_row(row) for row in rows}
         earliest = min(row.plan.start for row in rows)
         later = session.scalars(
             select(PlanRow)
@@ -62,23 +64,39 @@ class Board:
         plan_rows = dict.fromkeys([*(row.plan for row in rows), *later])  # the shift's plan first
         self.versions = [_Version(p, *problem_for_plan(session, p)) for p in plan_rows]
 
-    def _changed(self, changes: dict[int, str]) -> Iterator[tuple[_Version, Problem, Plan]]:
-        """Yield each affected version with its problem and plan after `changes`."""
-        swapped = {self.old[i]: replace(self.old[i], person=key) for i, key in changes.items()}
+    def swapped(self, row_id: int, key: str) -> tuple[Assignment, ...]:
+        """Return the row's pieces once `key` holds it: the holder's change hands, covers stay."""
+        return tuple(a if a.cover else replace(a, person=key) for a in self.old[row_id])
+
+    def _changed(
+        self, changes: dict[int, tuple[Assignment, ...]]
+    ) -> Iterator[tuple[_Version, Problem, Plan]]:
+        """Yield each affected version with its problem and plan after the pieces change."""
+        gone = {a for i in changes for a in self.old[i]}
+        new = [a for pieces in changes.values() for a in pieces]
         for version in self.versions:
             problem, history = version.problem, version.problem.org.history
-            in_plan = not swapped.keys().isdisjoint(version.plan.assignments)
-            in_history = not swapped.keys().isdisjoint(history)
+            in_plan = not gone.isdisjoint(version.plan.assignments)
+            in_history = not gone.isdisjoint(history)
             if not (in_plan or in_history):
                 continue
             if in_history:
-                moved = tuple(swapped.get(a, a) for a in history)
+                moved = tuple(a for a in history if a not in gone) + tuple(new)
                 problem = replace(problem, org=replace(problem.org, history=moved))
-            assignments = tuple(sorted(swapped.get(a, a) for a in version.plan.assignments))
+            kept = [a for a in version.plan.assignments if a not in gone]
+            assignments = tuple(sorted(kept + (new if in_plan else [])))
             yield version, problem, replace(version.plan, assignments=assignments)
 
+    def _pieces(self, changes: dict[int, str]) -> dict[int, tuple[Assignment, ...]]:
+        return {i: self.swapped(i, key) for i, key in changes.items()}
+
     def judge(self, changes: dict[int, str]) -> list[Violation]:
-        """Return the violations that `changes` introduce, across every affected plan."""
+        """Return the violations that `changes` (row id -> new holder) introduce, across every
+        affected plan."""
+        return self.judge_pieces(self._pieces(changes))
+
+    def judge_pieces(self, changes: dict[int, tuple[Assignment, ...]]) -> list[Violation]:
+        """Return the violations that replacing rows' pieces introduce, across affected plans."""
         found: list[Violation] = []
         for version, problem, plan in self._changed(changes):
             found += introduced(version.before, rules.check(problem, plan))
@@ -86,6 +104,12 @@ class Board:
 
     def reports(self, changes: dict[int, str]) -> tuple[FairnessReport, FairnessReport]:
         """Return the fairness of the first row's plan before and after `changes`."""
+        return self.reports_pieces(self._pieces(changes))
+
+    def reports_pieces(
+        self, changes: dict[int, tuple[Assignment, ...]]
+    ) -> tuple[FairnessReport, FairnessReport]:
+        """Return the fairness of the first row's plan before and after the pieces change."""
         main = self.versions[0]
         problem, plan = next((p, a) for v, p, a in self._changed(changes) if v is main)
         calendar = DayCalendar(main.problem.org)
