@@ -87,6 +87,8 @@ def _config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         # Seconds the solver may spend on "Generate next quarter" (the page never waits longer).
         "SOLVE_SECONDS": float(environ.get("ROTA_SOLVE_SECONDS", "60")),
         "SOLVE_WORKERS": int(environ.get("ROTA_SOLVE_WORKERS", "1")),
+        # With a Redis URL, generating a plan is a job for `rota worker` (docs/service.md).
+        "REDIS_URL": environ.get("ROTA_REDIS_URL", "").strip() or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "rota_session",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import db, plan, serve, users
+from scheduler.cli import db, plan, queued, serve, users
 from scheduler.cli.common import EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_PLANNED, BadInput
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NO_PLAN", "EXIT_PLANNED", "BadInput", "main"]
@@ -16,5 +16,13 @@ def main() -> None:
     """Rota: plan fair on-call rotations with a constraint solver."""
 
 
-for command in (plan.plan, db.import_command, db.publish, users.users, db.feeds, *serve.COMMANDS):
+for command in (
+    plan.plan,
+    db.import_command,
+    db.publish,
+    users.users,
+    db.feeds,
+    *serve.COMMANDS,
+    *queued.COMMANDS,
+):
     main.add_command(command)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from scheduler.cli import queued
 from scheduler.cli.common import (
     BadInput,
     actor,
@@ -67,10 +68,13 @@ def plan_in_database(
     weeks: int,
     options: SolveOptions,
     as_json: bool,
+    wait: bool = True,
 ) -> None:
-    """Plan the org kept in the database and store the plan as a draft."""
-    from scheduler.domain.changes import changes
-    from scheduler.domain.reports import summary_text
+    """Plan the org kept in the database and store the plan as a draft.
+
+    With ROTA_REDIS_URL set the solve is a job for `rota worker` processes: this waits for it
+    (showing its progress), or with `wait` False prints the job id and returns.
+    """
     from scheduler.services import planning
 
     with database(db_url) as sessions:
@@ -78,9 +82,26 @@ def plan_in_database(
             org = org_row(session, org_name)
             org_id, org_label = org.id, org.name
             start = start or planning.next_quarter_start(session, org_id, now().date())
-        drafted = planning.plan_draft(sessions, org_id, start, weeks, options, actor(), now())
+        if queued.queue_url() is not None:
+            submitted = queued.submit(sessions, org_id, start, weeks, options)
+            if not wait:
+                click.echo(submitted.job_id)
+                return
+            status = queued.wait_for(submitted.job_id, options.progress is not None)
+            drafted = queued.drafted(status, submitted.problem, as_json)
+        else:
+            drafted = planning.plan_draft(sessions, org_id, start, weeks, options, actor(), now())
     if options.progress:
         click.echo("\r\033[K", nl=False, err=True)
+    echo_drafted(drafted, org_label, start, weeks, as_json)
+
+
+def echo_drafted(drafted, org_label: str, start, weeks: int, as_json: bool) -> None:
+    """Print a stored draft as `rota plan --db` does (the summary, or --json), or why none."""
+    from scheduler.domain.changes import changes
+    from scheduler.domain.reports import summary_text
+    from scheduler.services import planning
+
     outcome, plan_id, version = drafted.outcome, drafted.plan_id, drafted.version
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json)

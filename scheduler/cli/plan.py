@@ -79,6 +79,14 @@ class NotFound(click.ClickException):
 @click.option(
     "--org", "org_name", help="With --db: the org to plan (needed when there are several)."
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With --db and ROTA_REDIS_URL: print the plan job's id and return (see `rota job`).",
+)
+@click.option(
+    "--job", "job_id", metavar="ID", help="With --db: show how queued plan job ID is going."
+)
 def plan(
     orgfile,
     start,
@@ -93,12 +101,21 @@ def plan(
     tolerance,
     db_url,
     org_name,
+    no_wait,
+    job_id,
 ):
     """Plan ORGFILE's rotations for WEEKS weeks from START; write CSVs and feeds to OUT.
 
     With --db instead of ORGFILE: plan the org kept in the database and store the plan as a
     draft (publish it with `rota publish`); no files are written.
     """
+    if (no_wait or job_id) and db_url is None:
+        raise BadInput("--no-wait and --job work with --db (the plan queue)")
+    if job_id:
+        from scheduler.cli.queued import show_job
+
+        show_job(job_id, as_json)
+        return
     if db_url is not None:
         if orgfile or previous:
             raise BadInput("--db plans the org in the database: give no ORGFILE or --previous")
@@ -108,7 +125,11 @@ def plan(
             seed=seed,
             progress=None if as_json or not sys.stderr.isatty() else show_progress,
         )
-        plan_in_database(db_url or None, org_name, start, weeks, options, as_json)
+        if no_wait:
+            from scheduler.cli.queued import connected
+
+            connected()  # --no-wait without the queue would solve here: say so first
+        plan_in_database(db_url or None, org_name, start, weeks, options, as_json, not no_wait)
         return
     if not orgfile:
         raise BadInput("give an ORGFILE to plan, or --db to plan the org in the database")

@@ -13,7 +13,7 @@ from scheduler.domain.model import INFEASIBLE, Plan, Problem
 from scheduler.domain.points import DayCalendar
 from scheduler.solve.options import Progress, SolveOptions
 
-__all__ = ["Outcome", "Progress", "SolveOptions", "plan_or_explain"]
+__all__ = ["Outcome", "Progress", "SolveOptions", "outcome_of", "plan_or_explain"]
 
 EXPLAIN_SECONDS = 30.0  # the most an explanation may take, within the time limit
 NOT_FOUND = "no plan was found within {:g} s; allow a longer solve (--time-limit)"
@@ -44,7 +44,6 @@ def plan_or_explain(problem: Problem, options: SolveOptions | None = None) -> Ou
     The plan has passed the rulebook; the report measures it by docs/fairness.md. Never raises
     for a problem that has no plan: the reasons are sentences a manager can act on.
     """
-    from scheduler.solve.core import explain_core
     from scheduler.solve.phases import solve
 
     options = options or SolveOptions()
@@ -56,9 +55,21 @@ def plan_or_explain(problem: Problem, options: SolveOptions | None = None) -> Ou
         plan = solve(problem, options)
     except TimeoutError:
         return not_found
+    return outcome_of(problem, plan, options)
+
+
+def outcome_of(problem: Problem, plan: Plan, options: SolveOptions) -> Outcome:
+    """Turn a solved Plan into an Outcome: its fairness report, or why there is no plan.
+
+    For an INFEASIBLE plan (after the counting checks passed) the infeasible core names the
+    cause, within `options.time_limit` (at most EXPLAIN_SECONDS).
+    """
+    from scheduler.solve.core import explain_core
+
     if plan.status == INFEASIBLE:
-        # The counting checks passed above; only the core is left to name the cause.
         sentences = explain_core(problem, min(options.time_limit, EXPLAIN_SECONDS))
-        return Outcome(None, None, tuple(sentences)) if sentences else not_found
+        if sentences:
+            return Outcome(None, None, tuple(sentences))
+        return Outcome(None, None, (NOT_FOUND.format(options.time_limit),), proven=False)
     report = fairness_report(problem, plan.assignments, DayCalendar(problem.org), plan.lower_bound)
     return Outcome(plan, report)
