@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.exceptions import ServiceUnavailable
 
 from scheduler.services import planning
 from scheduler.store import PlanRow
@@ -51,12 +52,12 @@ def _jobs() -> Jobs | QueueJobs:
 def _queue_unavailable(error: QueueUnavailable):
     """Say the job queue is out of reach: a page, or JSON the progress page shows and retries."""
     message = (
-        f"The planning queue cannot be reached: {error}. Queued plans go on (or are retried) "
-        "once it is back."
+        f"The planning queue cannot be reached: {str(error).rstrip('.')}. Queued plans go on "
+        "(or are retried) once it is back."
     )
     if request.path.endswith(".json"):
         return jsonify(error="queue_unavailable", message=message), 503
-    abort(503, description=message)
+    return render_template("error.html", error=ServiceUnavailable(description=message)), 503
 
 
 @bp.before_request

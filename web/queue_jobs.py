@@ -47,8 +47,9 @@ class QueueJobs:
         options = SolveOptions(
             time_limit=app.config["SOLVE_SECONDS"], num_workers=app.config["SOLVE_WORKERS"]
         )
+        # The problem is read without a write lock: the request's own session may hold it.
         submitted = queue.submit_plan(
-            self.client(), self.settings, db.sessions(app), org_id, start, weeks, options,
+            self.client(), self.settings, db.readers(app), org_id, start, weeks, options,
             actor, app.config["CLOCK"](),
         )  # fmt: skip
         found = self.get(submitted.job_id)

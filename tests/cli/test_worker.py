@@ -142,3 +142,53 @@ def test_a_group_past_its_time_limit_fails_naming_its_teams_and_stores_nothing(
     assert "alpha" not in result.output.split("no draft")[0]
     assert "no draft was stored" in result.output
     assert drafts(sessions) == []
+
+
+@pytest.fixture
+def imported(engine, db_url, tmp_path, monkeypatch):
+    """The two-group org in the test database, reached through ROTA_DATABASE_URL."""
+    monkeypatch.setenv("ROTA_DATABASE_URL", cli_url(db_url))
+    monkeypatch.delenv("ROTA_REDIS_URL", raising=False)
+    org_file = tmp_path / "org.yaml"
+    org_file.write_text(TWO_GROUPS, encoding="utf-8")
+    assert CliRunner().invoke(main, ["import", str(org_file)]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--db", *OPTIONS],
+        ["plan", "--db", "--no-wait", *OPTIONS],
+        ["plan", "--db", "--job", "plan-0123456789abcdef"],
+        ["job", "plan-0123456789abcdef"],
+        ["worker"],
+    ],
+    ids=["plan", "no-wait", "plan-job", "job", "worker"],
+)
+def test_redis_out_of_reach_is_bad_input_naming_rota_redis_url(
+    imported, sessions, monkeypatch, args
+):
+    monkeypatch.setenv("ROTA_REDIS_URL", "redis://127.0.0.1:1/7")  # nothing listens on port 1
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert "cannot reach Redis at redis://127.0.0.1:1/7 (ROTA_REDIS_URL)" in result.output
+    assert "Traceback" not in result.output
+    assert drafts(sessions) == []
+
+
+def test_without_a_queue_no_wait_and_workers_say_what_to_set(imported, sessions):
+    for args in (["plan", "--db", "--no-wait", *OPTIONS], ["worker"], ["job", "plan-x"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, result.output
+        assert "set ROTA_REDIS_URL" in result.output
+    assert drafts(sessions) == []
+    no_db = CliRunner().invoke(main, ["plan", "--no-wait", "--start", "2027-01-04"])
+    assert no_db.exit_code == 2 and "--no-wait and --job work with --db" in no_db.output
+
+
+def test_bad_queue_settings_name_the_variable(imported, monkeypatch):
+    monkeypatch.setenv("ROTA_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("ROTA_WORKER_GRACE", "soon")
+    result = CliRunner().invoke(main, ["worker"])
+    assert result.exit_code == 2
+    assert "ROTA_WORKER_GRACE='soon': give a whole number of at least 1" in result.output

@@ -80,8 +80,8 @@ def connect(url: str):
         raise QueueUnavailable(f"{REDIS_ENV}={shown} is not a Redis URL: {err}") from None
     except redis.RedisError as err:
         raise QueueUnavailable(
-            f"cannot reach Redis at {shown} ({REDIS_ENV}): {err}; start Redis or unset "
-            f"{REDIS_ENV} to solve without workers"
+            f"cannot reach Redis at {shown} ({REDIS_ENV}): {str(err).rstrip('.')}; start Redis "
+            f"or unset {REDIS_ENV} to solve without workers"
         ) from None
     return client
 

@@ -55,6 +55,18 @@ class RotaWorker(Worker):
         return super().handle_job_failure(job, queue, started_job_registry, exc_string, execution)
 
 
+def warm_up() -> None:
+    """Load the solver once in the worker, so each forked work horse starts with it loaded.
+
+    Importing OR-Tools takes seconds; a horse forked from a worker that had not would pay that
+    for every job. No solver thread runs before the fork, so forking after it is safe.
+    """
+    import importlib
+
+    for module in ("scheduler.solve.phases", "scheduler.solve.core", "scheduler.domain.reports"):
+        importlib.import_module(module)
+
+
 def run_worker(
     client, settings: QueueSettings, sessions, name: str | None = None, burst: bool = False
 ) -> bool:
@@ -64,6 +76,7 @@ def run_worker(
     with. Returns whether any job was run.
     """
     use_database(sessions)
+    warm_up()
     queue = Queue(settings.queue, connection=client)
     worker = RotaWorker(
         [queue],
