@@ -109,6 +109,9 @@ def _config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         # /metrics: a bearer token and/or the networks (CIDRs, comma-separated) it answers.
         "METRICS_TOKEN": environ.get("ROTA_METRICS_TOKEN") or None,
         "METRICS_ALLOW": environ.get("ROTA_METRICS_ALLOW") or None,
+        # With a Redis URL, generating a plan is a job for `rota worker` (docs/service.md) and
+        # the sign-in throttle counts there (docs/security.md), not in the database.
+        "REDIS_URL": environ.get("ROTA_REDIS_URL", "").strip() or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "rota_session",
@@ -116,8 +119,6 @@ def _config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         # Failed sign-ins allowed per account and per address (docs/security.md).
         "LOGIN_LIMIT_ACCOUNT": environ.get("ROTA_LOGIN_LIMIT_ACCOUNT") or ACCOUNT_LIMIT,
         "LOGIN_LIMIT_ADDRESS": environ.get("ROTA_LOGIN_LIMIT_ADDRESS") or ADDRESS_LIMIT,
-        # Where the throttle counts when not in the database: redis://host:6379/0.
-        "REDIS_URL": environ.get("ROTA_REDIS_URL") or None,
         # How many reverse proxies in front of the app set X-Forwarded-For (0: none).
         "PROXY_HOPS": _whole_number(environ, "ROTA_PROXY_HOPS"),
     }

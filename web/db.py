@@ -25,6 +25,11 @@ def sessions(app: Flask | None = None) -> store.sessionmaker[store.Session]:
     return (app or current_app).extensions["rota.sessions"]
 
 
+def readers(app: Flask | None = None) -> store.sessionmaker[store.Session]:
+    """Return the app's session factory for reading only (no write lock on SQLite)."""
+    return (app or current_app).extensions["rota.readers"]
+
+
 # GET requests that write all the same: a feed stores the revisions of events it shows.
 WRITING_READS = ("feeds",)
 # POSTs that only read: signing in checks a password and writes nothing of its own (the

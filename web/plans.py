@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.exceptions import ServiceUnavailable
 
 from scheduler.services import comparison, departures, planning, rights
 from scheduler.store import PlanRow
@@ -23,6 +24,7 @@ from web import auth, inputs, viewer
 from web.auth import login_required
 from web.db import get_session
 from web.jobs import Jobs
+from web.queue_jobs import QueueJobs, QueueSettings, QueueUnavailable
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -36,12 +38,28 @@ def _jobs_registry(state) -> None:
     from web import instance_folder
 
     app = state.app
+    if app.config.get("REDIS_URL"):
+        settings = app.config.get("QUEUE_SETTINGS") or QueueSettings.from_environ()
+        app.extensions["rota.jobs"] = QueueJobs(app.config["REDIS_URL"], settings)
+        return
     directory = app.config.get("JOBS_DIR") or instance_folder(app) / "jobs"
     app.extensions["rota.jobs"] = Jobs(Path(directory))
 
 
-def _jobs() -> Jobs:
+def _jobs() -> Jobs | QueueJobs:
     return current_app.extensions["rota.jobs"]
+
+
+@bp.errorhandler(QueueUnavailable)
+def _queue_unavailable(error: QueueUnavailable):
+    """Say the job queue is out of reach: a page, or JSON the progress page shows and retries."""
+    message = (
+        f"The planning queue cannot be reached: {str(error).rstrip('.')}. Queued plans go on "
+        "(or are retried) once it is back."
+    )
+    if request.path.endswith(".json"):
+        return jsonify(error="queue_unavailable", message=message), 503
+    return render_template("error.html", error=ServiceUnavailable(description=message)), 503
 
 
 @bp.before_request
@@ -63,6 +81,11 @@ def index():
     # With shifts uncovered, the form offers to re-plan the first live plan that has them.
     start = uncovered[0].replan_start if uncovered else None
     weeks = uncovered[0].replan_weeks if uncovered else 13
+    try:
+        running = _jobs().running(org.id)
+    except QueueUnavailable as err:  # the list still shows; generating says so again
+        running = None
+        flash(f"The planning queue cannot be reached: {err}", "error")
     return render_template(
         "plans/index.html",
         plans=plans,
@@ -73,7 +96,7 @@ def index():
         or planning.next_quarter_start(session, org.id, today),
         weeks=request.args.get("weeks", weeks, type=int),
         max_weeks=MAX_WEEKS,
-        running=_jobs().running(org.id),
+        running=running,
         time_limit=current_app.config["SOLVE_SECONDS"],
     )
 

@@ -39,8 +39,11 @@ def init_app(app: Flask) -> None:
     for key, variable in LIMIT_SETTINGS.items():
         _check_limit(app.config.get(key), variable)
     redis_url = app.config.get("REDIS_URL")
+    fallback = {}
     if redis_url:
         storage_uri, options = redis_url, {}
+        # Redis out of reach must not stop sign-in: count in this worker's memory meanwhile.
+        fallback = {"swallow_errors": True, "in_memory_fallback_enabled": True}
     else:
         clock = app.config["CLOCK"]
         storage_uri = f"{ratelimits.SCHEME}://"
@@ -52,6 +55,7 @@ def init_app(app: Flask) -> None:
         storage_options=options,
         strategy="fixed-window",
         key_prefix="rota",
+        **fallback,
     )
     app.extensions["rota.limiter"] = limiter
     view = app.view_functions["auth.login"]

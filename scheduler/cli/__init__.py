@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import db, health, history, notify, plan, serve, users
+from scheduler.cli import db, health, history, notify, plan, queued, serve, users
 from scheduler.cli.common import EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_PLANNED, BadInput
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NO_PLAN", "EXIT_PLANNED", "BadInput", "main"]
@@ -26,6 +26,7 @@ COMMANDS = (
     health.health,
     notify.notify,
     *serve.COMMANDS,
+    *queued.COMMANDS,
 )
 for command in COMMANDS:
     main.add_command(command)

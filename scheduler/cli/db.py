@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from scheduler.cli import queued
 from scheduler.cli.common import (
     BadInput,
     actor,
@@ -77,11 +78,13 @@ def plan_in_database(
     weeks: int,
     options: SolveOptions,
     as_json: bool,
+    wait: bool = True,
 ) -> None:
-    """Plan the org kept in the database and store the plan as a draft."""
-    from scheduler.domain.changes import changes
-    from scheduler.domain.reports import summary_text
-    from scheduler.domain.training import training_lines
+    """Plan the org kept in the database and store the plan as a draft.
+
+    With ROTA_REDIS_URL set the solve is a job for `rota worker` processes: this waits for it
+    (showing its progress), or with `wait` False prints the job id and returns.
+    """
     from scheduler.services import planning
 
     with database(db_url) as sessions:
@@ -90,16 +93,38 @@ def plan_in_database(
             org_id, org_label = org.id, org.name
             start = start or planning.next_quarter_start(session, org_id, now().date())
         started = time.monotonic()
-        drafted = planning.plan_draft(sessions, org_id, start, weeks, options, actor(), now())
+        if queued.queue_url() is not None:
+            submitted = queued.submit(sessions, org_id, start, weeks, options)
+            if not wait:
+                echo(submitted.job_id)
+                return
+            status = queued.wait_for(submitted.job_id, options.progress is not None)
+            drafted = queued.drafted(status, submitted.problem, as_json)
+        else:
+            drafted = planning.plan_draft(sessions, org_id, start, weeks, options, actor(), now())
         with sessions() as session:
             for line in planning.previous_mismatch(session, org_id, drafted.problem):
                 warn(f"the live plan: {line}; the re-plan keeps what still applies")
     if options.progress:
         click.echo("\r\033[K", nl=False, err=True)
+    echo_drafted(drafted, org_label, (start, weeks), options, time.monotonic() - started, as_json)
+
+
+def echo_drafted(
+    drafted, org_label: str, horizon, options: SolveOptions, seconds: float, as_json: bool
+) -> None:
+    """Print a stored draft as `rota plan --db` does (the summary, or --json), or why none:
+    not found in time (exit 3, or 130 when interrupted) or proven impossible (exit 1)."""
+    from scheduler.domain.changes import changes
+    from scheduler.domain.reports import summary_text
+    from scheduler.domain.training import training_lines
+    from scheduler.services import planning
+
+    start, weeks = horizon
+
     outcome, plan_id, version = drafted.outcome, drafted.plan_id, drafted.version
     stopped = options.interrupt is not None and options.interrupt.requested
     if outcome.plan is None and not outcome.proven:  # a proof stands, interrupted or not
-        seconds = time.monotonic() - started
         not_found(outcome, options.time_limit, seconds, as_json, stopped)
     if outcome.plan is None:
         no_plan(outcome.explanation, as_json)

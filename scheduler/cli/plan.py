@@ -77,6 +77,14 @@ from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
 @click.option(
     "--org", "org_name", help="With --db: the org to plan (needed when there are several)."
 )
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With --db and ROTA_REDIS_URL: print the plan job's id and return (see `rota job`).",
+)
+@click.option(
+    "--job", "job_id", metavar="ID", help="With --db: show how queued plan job ID is going."
+)
 def plan(
     orgfile,
     start,
@@ -91,12 +99,21 @@ def plan(
     tolerance,
     db_url,
     org_name,
+    no_wait,
+    job_id,
 ):
     """Plan ORGFILE's rotations for WEEKS weeks from START; write CSVs and feeds to OUT.
 
     With --db instead of ORGFILE: plan the org kept in the database and store the plan as a
     draft (publish it with `rota publish`); no files are written.
     """
+    if (no_wait or job_id) and db_url is None:
+        raise BadInput("--no-wait and --job work with --db (the plan queue)")
+    if job_id:
+        from scheduler.cli.queued import show_job
+
+        show_job(job_id, as_json)
+        return
     if db_url is not None:
         if orgfile or previous:
             raise BadInput("--db plans the org in the database: give no ORGFILE or --previous")
@@ -110,9 +127,15 @@ def plan(
             progress=None if as_json or not sys.stderr.isatty() else show_progress,
             interrupt=interrupt,
         )
+        if no_wait:
+            from scheduler.cli.queued import connected
+
+            connected()  # --no-wait without the queue would solve here: say so first
         try:
             with ctrl_c(interrupt.request) as interrupted:
-                plan_in_database(db_url or None, org_name, start, weeks, options, as_json)
+                plan_in_database(
+                    db_url or None, org_name, start, weeks, options, as_json, not no_wait
+                )
                 if interrupted():
                     echo(INTERRUPTED_PLAN, err=True)
                     sys.exit(EXIT_INTERRUPTED)

@@ -227,6 +227,24 @@ def store_draft(
     return row
 
 
+def draft_of_request(
+    session: Session, org_id: int, start: date, actor: str, now: datetime
+) -> PlanRow | None:
+    """Return the draft `actor` stored for this horizon at `now`, if any.
+
+    A queued plan's merge job runs again when its worker died; a draft stored by the first run
+    (same actor, same request time) must not be stored twice (docs/service.md).
+    """
+    return session.scalar(
+        select(PlanRow).where(
+            PlanRow.org_id == org_id,
+            PlanRow.start == start,
+            PlanRow.created_by == actor,
+            PlanRow.created_at == now,
+        )
+    )
+
+
 def publish(
     session: Session, plan_id: int, actor: str, now: datetime, user: UserRow | None = None
 ) -> PlanRow:

@@ -13,7 +13,7 @@ from scheduler.domain.model import INFEASIBLE, Plan, Problem
 from scheduler.domain.points import DayCalendar
 from scheduler.solve.options import Interrupt, Progress, SolveOptions
 
-__all__ = ["Interrupt", "Outcome", "Progress", "SolveOptions", "plan_or_explain"]
+__all__ = ["Interrupt", "Outcome", "Progress", "SolveOptions", "outcome_of", "plan_or_explain"]
 
 EXPLAIN_SECONDS = 30.0  # the most an explanation may take, within the time limit
 NOT_FOUND = "no plan was found within {:g} s; allow a longer solve (--time-limit)"
@@ -54,7 +54,6 @@ def plan_or_explain(problem: Problem, options: SolveOptions | None = None) -> Ou
     The plan has passed the rulebook; the report measures it by docs/fairness.md. Never raises
     for a problem that has no plan: the reasons are sentences a manager can act on.
     """
-    from scheduler.solve.core import explain_core
     from scheduler.solve.phases import solve
 
     options = options or SolveOptions()
@@ -67,10 +66,21 @@ def plan_or_explain(problem: Problem, options: SolveOptions | None = None) -> Ou
         bound = getattr(err, "lower_bound", None)
         said = (NOT_FOUND.format(options.time_limit),)
         return Outcome(None, None, said, proven=False, bound=bound)
+    return outcome_of(problem, plan, options)
+
+
+def outcome_of(problem: Problem, plan: Plan, options: SolveOptions) -> Outcome:
+    """Turn a solved Plan into an Outcome: its fairness report, or why there is no plan.
+
+    For an INFEASIBLE plan (after the counting checks passed) the infeasible core names the
+    cause, within `options.time_limit` (at most EXPLAIN_SECONDS); an interrupted solve says so.
+    """
+    from scheduler.solve.core import explain_core
+
     if plan.status == INFEASIBLE:
         if options.interrupt is not None and options.interrupt.requested:
             return Outcome(None, None, (INTERRUPTED_INFEASIBLE,))
-        # The counting checks passed above; only the core is left to name the cause.
+        # The counting checks passed; only the core is left to name the cause.
         sentences = explain_core(problem, min(options.time_limit, EXPLAIN_SECONDS))
         return Outcome(None, None, tuple(sentences or [NO_CAUSE_IN_TIME]))
     report = fairness_report(problem, plan.assignments, DayCalendar(problem.org), plan.lower_bound)

@@ -7,10 +7,10 @@ the group's budget, never wall-clock slices, so the result does not depend on th
 load.
 
 When a phase-1 search of a group ends (docs/fairness.md#when-a-solve-ends): its ratio is proven,
-or is no larger than a ratio another group already has (the org's max load ratio is the largest
-of the groups', so going lower gains nothing), or a bisection check could not be settled in its
-slice (the rest of the budget then goes to one last minimisation from the best plan), or the
-budget is spent.
+or (given `enough`) is no larger than a ratio another group already has, or a bisection check
+could not be settled in its slice (the rest of the budget then goes to one last minimisation
+from the best plan), or the budget is spent. The solve passes no `enough`, so that groups can
+be solved apart (docs/fairness.md#stages).
 """
 
 from __future__ import annotations

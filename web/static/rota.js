@@ -46,7 +46,12 @@ document.addEventListener("change", (event) => {
       return;
     }
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then((response) => {
+        if (response.ok) return response.json();
+        // 503: the planning queue is out of reach; say so and keep asking.
+        if (response.status === 503) return response.json().then((body) => Promise.reject(body));
+        return Promise.reject(response.status);
+      })
       .then((status) => {
         if (status.done) {
           window.location = status.plan_url || window.location.href;
@@ -60,7 +65,10 @@ document.addEventListener("change", (event) => {
         if (bar) bar.value = Math.min(status.elapsed, status.time_limit);
         setTimeout(tick, 1000);
       })
-      .catch(() => setTimeout(tick, 3000));
+      .catch((problem) => {
+        if (problem && problem.message) show("phase", problem.message);
+        setTimeout(tick, 3000);
+      });
   };
   setTimeout(tick, 500);
 })();
