@@ -31,7 +31,7 @@ from scheduler.domain.model import (
     Shift,
 )
 from scheduler.domain.shifts import team_horizon
-from scheduler.domain.text import and_list, duration, name_of, shift_label
+from scheduler.domain.text import and_list, duration, name_of, plural, shift_label
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -216,7 +216,7 @@ def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Vio
     if len(shadows) != trainee.shadows:
         teams = and_list([t.name for t in org.teams_of(person)]) or "no team"
         message = (
-            f"{name} (trainee on {teams}) has {len(shadows)} shadow shifts in the plan; "
+            f"{name} (trainee on {teams}) has {plural(len(shadows), 'shadow shift')} in the plan; "
             f"needs exactly {trainee.shadows}."
         )
         found.append(Violation("training", None, None, None, (person,), message))
@@ -228,7 +228,10 @@ def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Vio
         if shadows_end is not None and a.shift.start < shadows_end:
             why = "before their shadow shifts have ended"
         elif a.role == Role.PRIMARY and done < trainee.secondaries:
-            why = f"after only {done} of the {trainee.secondaries} secondary shifts they need first"
+            why = (
+                f"after only {done} of the {plural(trainee.secondaries, 'secondary shift')} "
+                "they need first"
+            )
         else:
             continue
         message = f"{name} is a trainee and holds {_held(org, a)} {why}."
