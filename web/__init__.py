@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from scheduler import store
 from scheduler.domain.model import PlanState
+from scheduler.domain.text import plural
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -39,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit,
         auth,
         csrf,
+        dates,
         db,
         fairness,
         feeds,
@@ -65,6 +67,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         csrf.exempt(app, token_authenticated.bp)
 
     app.jinja_env.filters["local"] = viewer.local
+    # Dates for people: one formatter, the year only when it is not this year (web/dates.py).
+    app.jinja_env.filters["when"] = dates.when
+    app.jinja_env.filters["day"] = dates.day
+    app.jinja_env.filters["last_day"] = dates.last_day
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["local_end"] = viewer.local_end
     app.jinja_env.filters["person_name"] = viewer.person_name
     app.jinja_env.filters["ratio"] = _ratio

@@ -21,6 +21,7 @@ from scheduler.cli.common import (
     plan_fields,
 )
 from scheduler.domain import model
+from scheduler.domain.text import plural
 from scheduler.solve import SolveOptions
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def import_command(orgfile, db_url):
         return
     for change in result.changes:
         click.echo(change)
-    click.echo(f"{org.name}: {len(result.changes)} changes imported")
+    click.echo(f"{org.name}: {plural(len(result.changes), 'change')} imported")
 
 
 def plan_in_database(
@@ -97,7 +98,8 @@ def plan_in_database(
     click.echo(summary_text(problem.org, result, report, result.solve_seconds))
     echo_changes(changed, "of the live plan changed")
     click.echo(
-        f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: {weeks} weeks "
+        f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: "
+        f"{plural(weeks, 'week')} "
         f"from {start}; publish it with `rota publish {plan_id}`"
     )
 
@@ -131,7 +133,7 @@ def publish(plan_id, latest, org_name, db_url):
         org_name = session.get(store.OrgRow, row.org_id).name
         message = (
             f"published plan #{row.id} (version {row.version}) of {org_name}: "
-            f"{row.weeks} weeks from {row.start}"
+            f"{plural(row.weeks, 'week')} from {row.start}"
         )
     if superseded:
         message += "; earlier versions kept as superseded: " + ", ".join(

@@ -26,6 +26,7 @@ from scheduler.cli.common import (
 from scheduler.cli.db import plan_in_database
 from scheduler.domain.model import ROLES, Assignment, Problem
 from scheduler.domain.shifts import make_problem
+from scheduler.domain.text import plural
 from scheduler.solve import SolveOptions, plan_or_explain
 
 
@@ -160,7 +161,9 @@ def plan(
     else:
         click.echo(summary_text(org, result, report, result.solve_seconds))
         echo_changes(changed, "changed from --previous")
-        click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(feeds)} feeds")
+        click.echo(
+            f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {plural(len(feeds), 'feed')}"
+        )
 
 
 def _with_previous(problem: Problem, path: str, now: datetime | None) -> Problem:

@@ -21,6 +21,7 @@ from scheduler.cli.common import (
     warn,
 )
 from scheduler.cli.db import import_into
+from scheduler.domain.text import plural
 from scheduler.solve import SolveOptions
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, worke
         result = import_into(sessions, org, orgfile)
         changed = bool(result.changes)
         click.echo(
-            f"imported {org.name}: {len(result.changes)} changes"
+            f"imported {org.name}: {plural(len(result.changes), 'change')}"
             if changed
             else f"{org.name} is already imported and unchanged"
         )
@@ -152,9 +153,9 @@ def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, repla
     with sessions() as session:
         live = planning.live_plan(session, org_id, start, weeks)
         if live is not None and not replan:
-            click.echo(f"keeping published plan #{live.id} ({weeks} weeks from {start})")
+            click.echo(f"keeping published plan #{live.id} ({plural(weeks, 'week')} from {start})")
             return live.id
-    click.echo(f"planning {weeks} weeks from {start} (up to {options.time_limit:g} s)...")
+    click.echo(f"planning {plural(weeks, 'week')} from {start} (up to {options.time_limit:g} s)...")
     drafted = planning.plan_draft(
         sessions, org_id, start, weeks, options, actor(), now(), keep_live=False, publish_it=True
     )
@@ -222,7 +223,9 @@ def _write_out(sessions: sessionmaker[Session], plan_id: int, out: Path) -> None
         written = write_feeds(org, plan, out / "feeds", now=now(), warn=warn)
     except ValueError as err:  # a person and a team wanting one feed file name
         raise BadInput(str(err)) from None
-    click.echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {len(written)} feeds")
+    click.echo(
+        f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {plural(len(written), 'feed')}"
+    )
 
 
 def _print_logins(logins: list[Login], url: str) -> None:

@@ -123,7 +123,8 @@ class Team:
 
     `members` are person ids; `timezone` makes handoffs local; `holidays` (country codes)
     override the org's for this team's points; `services` and `runbook` go into feeds;
-    `swaps_need_approval` makes a swap wait for a manager of the team once it is accepted.
+    `swaps_need_approval` makes a swap wait for a manager of the team once it is accepted;
+    `fairness_guard` makes one wait when it would make the team much less fair (domain/guard.py).
     """
 
     id: str
@@ -135,6 +136,7 @@ class Team:
     services: tuple[str, ...] = ()
     runbook: str | None = None
     swaps_need_approval: bool = False
+    fairness_guard: bool = True
 
 
 @dataclass(frozen=True)

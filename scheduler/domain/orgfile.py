@@ -55,7 +55,14 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "trainee": ((), ("shadows", "secondaries")),
     "team": (
         ("id", "name", "members", "rotation"),
-        ("timezone", "holidays", "services", "runbook", "swaps_need_approval"),
+        (
+            "timezone",
+            "holidays",
+            "services",
+            "runbook",
+            "swaps_need_approval",
+            "fairness_guard",
+        ),
     ),
     "rotation": (("shift",), ("handoff", "roles", "min_roster", "min_rest", "slots")),
     "slot": (("start", "end"), ("site",)),
@@ -154,6 +161,7 @@ def _team(value: Value, org_zone: str, people: dict[str, Person]) -> Team:
         services=_opt(f, "services", lambda v: _each(v, Value.text), ()),
         runbook=_opt(f, "runbook", lambda v: v.text(longest=2000), None),
         swaps_need_approval=_opt(f, "swaps_need_approval", read.flag, False),
+        fairness_guard=_opt(f, "fairness_guard", read.flag, True),
     )
 
 

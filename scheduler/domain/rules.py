@@ -365,3 +365,20 @@ def _leave_span(org: Org, away: Leave) -> str:
         last = end.date() - timedelta(days=1)
         return f"{start:%Y-%m-%d}" + ("" if last == start.date() else f" – {last:%Y-%m-%d}")
     return f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M} ({zone_name})"
+
+
+def refusal_lines(violations: Iterable[Violation]) -> list[str]:
+    """Word broken rules as a short list: one line per rule, in the rulebook's order.
+
+    A rule broken several times shows its first violation and how many more there are
+    ('... (and 2 more like it)'); the lines are what a refused swap shows (docs/rules.md).
+    """
+    by_rule: dict[str, list[Violation]] = {}
+    for violation in violations:
+        by_rule.setdefault(violation.rule, []).append(violation)
+    order = [rule.id for rule in RULES]
+    lines = []
+    for rule in sorted(by_rule, key=lambda r: order.index(r) if r in order else len(order)):
+        first, more = by_rule[rule][0], len(by_rule[rule]) - 1
+        lines.append(first.message + (f" (and {more} more like it)" if more else ""))
+    return lines

@@ -107,6 +107,7 @@ def team_fields(team: model.Team) -> dict[str, Any]:
         "services": list(team.services),
         "runbook": team.runbook,
         "swaps_need_approval": team.swaps_need_approval,
+        "fairness_guard": team.fairness_guard,
         "rotation": rotation_to_json(team.rotation),
     }
 

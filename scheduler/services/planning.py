@@ -17,6 +17,7 @@ from scheduler.domain.fairness import FairnessReport, fairness_report
 from scheduler.domain.model import PlanState
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.shifts import local_midnight, make_problem
+from scheduler.domain.text import plural
 from scheduler.services import audit
 from scheduler.solve import Outcome, SolveOptions, plan_or_explain
 from scheduler.store import (
@@ -201,8 +202,9 @@ def publish(session: Session, plan_id: int, actor: str, now: datetime) -> PlanRo
     for other in live:
         if other.start != row.start and other.start < plan_end(row) and row.start < plan_end(other):
             raise PlanError(
-                f"plan #{row.id} ({row.weeks} weeks from {row.start}) overlaps the live plan "
-                f"#{other.id} ({other.weeks} weeks from {other.start}): a shift would have two "
+                f"plan #{row.id} ({plural(row.weeks, 'week')} from {row.start}) overlaps the "
+                f"live plan #{other.id} ({plural(other.weeks, 'week')} from {other.start}): a "
+                "shift would have two "
                 f"live crews; re-plan from {other.start} instead, or start on or after "
                 f"{plan_end(other)}"
             )

@@ -96,6 +96,7 @@ def team_from_row(row: TeamRow) -> model.Team:
         services=tuple(row.services or ()),
         runbook=row.runbook,
         swaps_need_approval=row.swaps_need_approval,
+        fairness_guard=row.fairness_guard,
     )
 
 
