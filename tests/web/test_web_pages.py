@@ -114,7 +114,8 @@ def test_team_schedule_shows_leave_in_whole_days_of_its_person(client, world, se
     login(client, "ana")
     html = client.get("/teams/ops").text
     away = re.findall(r'<td rowspan="\d+" class="away">(.*?)</td>', html, re.S)
-    assert "Ben" in away[1] and "Wed 13 Jan – Thu 14 Jan" in away[1]  # the second week, last day shown
+    # the second week, its last day shown
+    assert "Ben" in away[1] and "Wed 13 Jan – Thu 14 Jan" in away[1]
     assert "Ben" not in away[0]
 
 
