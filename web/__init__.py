@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from scheduler import store
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         csrf,
         dates,
         db,
+        errors,
         fairness,
         feeds,
         feeds_page,
@@ -77,7 +78,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["ratio"] = _ratio
     app.jinja_env.filters["http_url"] = _http_url
     app.context_processor(_template_globals)
-    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(HTTPException, errors.error_page)
     app.after_request(_security_headers)
     return app
 
@@ -155,19 +156,6 @@ def _template_globals() -> dict[str, Any]:
         "is_admin": auth.is_admin,
         "PlanState": PlanState,
     }
-
-
-def _error_page(error):
-    from web.auth import wants_json
-
-    if wants_json() or request.path.startswith("/api/"):
-        # The API's error shape, for every JSON answer (routing errors included).
-        response = jsonify(error=error.name.lower().replace(" ", "_"), message=error.description)
-        allow = dict(error.get_headers()).get("Allow")
-        if allow:
-            response.headers["Allow"] = allow
-        return response, error.code
-    return render_template("error.html", error=error), error.code
 
 
 SECURITY_HEADERS = {

@@ -58,6 +58,8 @@ def offer(assignment_id: int):
         lambda: swaps.offer(get_session(), row.id, me, to, viewer.now()),
         "Offer made.",
         url_for("shifts.shift", assignment_id=row.id),
+        # Refused: the shift's page again, the teammate still chosen and the swap previewed.
+        url_for("shifts.shift", assignment_id=row.id, to=to) if to else None,
     )
 
 
@@ -75,6 +77,7 @@ def trade(assignment_id: int):
         lambda: swaps.propose_trade(get_session(), row.id, other.id, me, viewer.now()),
         "Trade proposed.",
         url_for("shifts.shift", assignment_id=row.id),
+        url_for("shifts.shift", assignment_id=row.id, other=other.id),
     )
 
 
@@ -157,12 +160,16 @@ def _shift(assignment_id: int | None) -> AssignmentRow | None:
 
 
 def _attempt(
-    action: Callable[[], object], done: str | Callable[[object], str], back: str | None = None
+    action: Callable[[], object],
+    done: str | Callable[[object], str],
+    back: str | None = None,
+    retry: str | None = None,
 ):
     """Run a swap service and commit; a refusal is shown with its reason and changes nothing.
 
     `done` is the message on success, or makes it from what the service returned. A refusal
-    for broken rules shows one line per rule. What is not the user's to do answers 403, a
+    for broken rules shows one line per rule, on `retry` (a page that keeps what was chosen)
+    when given, else on `back`. What is not the user's to do answers 403, a
     swap, shift or person that is not there 404.
     """
     session = get_session()
@@ -183,6 +190,7 @@ def _attempt(
             flash([f"Not done: it would break {plural(len(lines), 'rule')}.", *lines], "error")
         else:
             flash(f"Not done: {refused}", "error")
+        back = retry or back
     else:
         flash(message, "ok")
     return redirect(back or auth.safe_next(request.form.get("back"), url_for("swaps.index")))
