@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -21,6 +23,8 @@ from scheduler.cli.common import (
     warn,
 )
 from scheduler.cli.db import import_into
+from scheduler.domain.model import Org
+from scheduler.domain.shifts import local_midnight
 from scheduler.domain.text import plural
 from scheduler.solve import SolveOptions
 
@@ -102,7 +106,11 @@ class Login:
 
 @click.command()
 @click.argument("orgfile", default="data/acme.yaml", type=click.Path(dir_okay=False))
-@click.option("--start", callback=parse_date, default="2027-01-04", show_default=True)
+@click.option(
+    "--start",
+    callback=parse_date,
+    help="First day to plan  [default: this week's Monday, or the start of the plan running now]",
+)
 @click.option("--weeks", type=click.IntRange(1, 104), default=13, show_default=True)
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True
@@ -118,8 +126,10 @@ class Login:
 def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, workers, db_url):
     """Import ORGFILE, plan and publish WEEKS from START, create logins, write OUT, and serve.
 
-    Safe to run again: an unchanged org keeps its published plan (and any swaps made since),
-    and existing accounts keep their passwords.
+    START defaults to this week (Monday, in the first team's zone), so people are on call now;
+    a re-run keeps the plan running now. History from START on is left out: it would be on-call
+    in the plan's own weeks. Safe to run again: an unchanged org keeps its published plan (and
+    any swaps made since), and existing accounts keep their passwords.
     """
     from scheduler import store
     from scheduler.store import shown_url
@@ -129,6 +139,13 @@ def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, worke
     click.echo(f"database: {shown_url(url)}")
     options = SolveOptions(time_limit=time_limit, num_workers=workers, seed=1)
     with database(url) as sessions:
+        start = start or demo_start(sessions, org, now())
+        org, dropped = history_before(org, start)
+        if dropped:
+            click.echo(
+                f"left out {plural(dropped, 'history entry', 'history entries')} "
+                f"from {start} on: the plan covers those weeks"
+            )
         result = import_into(sessions, org, orgfile)
         changed = bool(result.changes)
         click.echo(
@@ -144,6 +161,40 @@ def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, worke
     _print_logins(logins, f"http://{host}:{port}/")
     if not no_serve:
         run_server(host, port, None, False, url)
+
+
+def demo_start(sessions: sessionmaker[Session], org: Org, at: datetime) -> date:
+    """Return where the demo plans by default: the start of the org's published plan running
+    at `at` (so a re-run keeps it), else the Monday of `at`'s week in the first team's zone.
+
+    On a Monday, the Monday before: a weekly shift hands off later that day, and until then
+    the week before's crew is on call, so the demo must hold that week too.
+    """
+    from scheduler import store
+    from scheduler.services import planning
+
+    with sessions() as session:
+        try:
+            org_id = store.org_row_by_name(session, org.name).id
+        except LookupError:
+            org_id = None
+        running = planning.plan_covering(session, org_id, at) if org_id is not None else None
+        if running is not None:
+            return running.start
+    yesterday = (at - timedelta(days=1)).astimezone(ZoneInfo(org.teams[0].timezone)).date()
+    return yesterday - timedelta(days=yesterday.weekday())
+
+
+def history_before(org: Org, start: date) -> tuple[Org, int]:
+    """Return the org with only the history that starts before `start` (team-local midnight),
+    and how many entries were left out: history is past on-call, and a sample org's history
+    may run into the weeks the demo plans."""
+    kept = tuple(
+        past
+        for past in org.history
+        if past.shift.start < local_midnight(start, org.team(past.shift.team).timezone)
+    )
+    return replace(org, history=kept), len(org.history) - len(kept)
 
 
 def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, replan, options) -> int:
