@@ -102,3 +102,20 @@ def test_the_favicon_is_served_and_linked(client, world):
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert b"<svg" in icon.data
     assert 'rel="icon" href="/static/favicon.svg"' in client.get("/login").text
+    old_style = client.get("/favicon.ico")  # browsers that ignore the link ask here
+    assert old_style.status_code == 301 and old_style.location.endswith("/static/favicon.svg")
+
+
+def test_every_error_status_has_rota_words(app):
+    from werkzeug.exceptions import BadRequest, Forbidden, TooManyRequests
+
+    from web import errors
+
+    with app.test_request_context():
+        assert errors.words(TooManyRequests()) == (
+            "Slow down a little",
+            "Too many attempts in a short time. Wait a minute, then try again.",
+        )
+        assert errors.words(Forbidden())[0] == "Not yours to do"
+        assert errors.words(BadRequest("start must be a date."))[1] == "start must be a date."
+        assert errors.words(BadRequest())[0] == "Rota could not read that"
