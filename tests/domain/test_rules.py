@@ -441,3 +441,21 @@ def test_counts_in_sentences_agree_with_their_number() -> None:
     assert plural(3, "person", "people") == "3 people"
     assert f"1 of {plural(8, 'member')} {is_are(1)}" == "1 of 8 members is"
     assert f"2 of {plural(8, 'member')} {is_are(2)}" == "2 of 8 members are"
+
+
+def test_a_refusal_is_one_line_per_broken_rule_in_rulebook_order() -> None:
+    from scheduler.domain.rules import Violation, refusal_lines
+
+    def broken(rule: str, message: str) -> Violation:
+        return Violation(rule, None, None, None, (), message)
+
+    lines = refusal_lines(
+        [
+            broken("training", "Tia has 0 shadow shifts."),
+            broken("rest", "Ann rests 2d."),
+            broken("training", "Tia holds a secondary too early."),
+            broken("training", "Tom has 3 shadow shifts."),
+        ]
+    )
+    assert lines == ["Ann rests 2d.", "Tia has 0 shadow shifts. (and 2 more like it)"]
+    assert refusal_lines([]) == []
