@@ -35,7 +35,7 @@ tests/js/node_modules: tests/js/package-lock.json
 	else echo "npm not found: the ical.js cross-check will be skipped"; fi
 
 run: $(VENV)/.installed-run
-	$(BIN)/rota demo data/acme.yaml --start 2027-01-04 --weeks 13 --out out/
+	$(BIN)/rota demo data/acme.yaml --weeks 13 --out out/
 
 test: $(VENV)/.installed-test tests/js/node_modules
 	$(BIN)/ruff check .

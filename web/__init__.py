@@ -10,12 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from scheduler import store
 from scheduler.domain.model import PlanState
+from scheduler.domain.text import plural
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -44,7 +45,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit,
         auth,
         csrf,
+        dates,
         db,
+        errors,
         fairness,
         feeds,
         feeds_page,
@@ -80,6 +83,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         csrf.exempt(app, token_authenticated.bp)
 
     app.jinja_env.filters["local"] = viewer.local
+    # Dates for people: one formatter, the year only when it is not this year (web/dates.py).
+    app.jinja_env.filters["when"] = dates.when
+    app.jinja_env.filters["day"] = dates.day
+    app.jinja_env.filters["last_day"] = dates.last_day
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["local_end"] = viewer.local_end
     app.jinja_env.filters["person_name"] = viewer.person_name
     app.jinja_env.filters["ratio"] = _ratio
@@ -87,7 +95,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["webhook_host"] = _webhook_host
     app.context_processor(_template_globals)
     app.context_processor(notifications.unread_badge)
-    app.register_error_handler(HTTPException, error_page)
+    app.register_error_handler(HTTPException, errors.error_page)
     app.after_request(_security_headers)
     return app
 
@@ -195,20 +203,6 @@ def _template_globals() -> dict[str, Any]:
         "can_manage": auth.can_manage,
         "PlanState": PlanState,
     }
-
-
-def error_page(error):
-    """Render an HTTP error: the API's JSON shape for JSON requests, else the error page."""
-    from web.auth import wants_json
-
-    if wants_json() or request.path.startswith("/api/"):
-        # The API's error shape, for every JSON answer (routing errors included).
-        response = jsonify(error=error.name.lower().replace(" ", "_"), message=error.description)
-        allow = dict(error.get_headers()).get("Allow")
-        if allow:
-            response.headers["Allow"] = allow
-        return response, error.code
-    return render_template("error.html", error=error), error.code
 
 
 SECURITY_HEADERS = {

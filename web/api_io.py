@@ -255,6 +255,7 @@ def swap(row: SwapRow, person_of: Callable[[int], PersonRow | None]) -> dict[str
         "to_person": person_ref(person_of(row.to_person_id)) if row.to_person_id else None,
         "accepted_by": person_ref(person_of(row.accepted_by_id)) if row.accepted_by_id else None,
         "reason": row.reason,
+        "guard_reason": row.guard_reason,
         "created_at": moment(row.created_at),
         "decided_at": moment(row.decided_at),
     }

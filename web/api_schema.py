@@ -159,6 +159,8 @@ SCHEMAS: dict[str, Any] = {
             "to_person": _nullable("PersonRef"),
             "accepted_by": _nullable("PersonRef"),
             "reason": NULLABLE_TEXT,
+            # Why the fairness guard held the swap for a manager (docs/fairness.md).
+            "guard_reason": NULLABLE_TEXT,
             "created_at": TIME,
             "decided_at": {**TIME, "nullable": True},
         }

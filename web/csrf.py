@@ -41,7 +41,7 @@ def csrf_field() -> Markup:
 
 def _refused(error: CSRFError):
     """Answer 400 in Rota's words (Flask-WTF's say which check failed, which helps nobody)."""
-    from web import error_page
+    from web.errors import error_page
 
     error.description = EXPIRED
     return error_page(error)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 
 from scheduler.services import oncall
 from web import viewer
@@ -10,6 +10,12 @@ from web.auth import login_required
 from web.db import get_session
 
 bp = Blueprint("home", __name__)
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Send browsers that ask for /favicon.ico to the site's SVG icon (linked on every page)."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.route("/")

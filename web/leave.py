@@ -20,6 +20,11 @@ bp = Blueprint("leave", __name__)
 @login_required
 def index():
     """List upcoming leave I may see and change, each with the published shifts it hits."""
+    return _page()
+
+
+def _page(form: dict[str, str] | None = None, status: int = 200):
+    """Render the leave page; `form` refills the form with what was typed (after an error)."""
     session, now = get_session(), viewer.now()
     people = viewer.people_in_reach()
     entries = queries.time_off(session, people, start=now, kinds=leave_service.KINDS)
@@ -42,7 +47,8 @@ def index():
         people=sorted(people.values(), key=lambda p: p.name.lower()),
         me=viewer.person_id(),
         kinds=leave_service.KINDS,
-    )
+        form=form or {},
+    ), status
 
 
 @bp.route("/leave", methods=("POST",))
@@ -68,7 +74,9 @@ def create():
     except ValueError as err:  # a bad date, or the service's LeaveError
         get_session().rollback()
         flash(f"Leave not recorded: {err}", "error")
-        return redirect(url_for("leave.index"))
+        # The page again, with what was typed still in the form.
+        typed = {k: request.form.get(k, "") for k in ("person_id", "first", "last", "kind", "note")}
+        return _page(typed, 400)
     get_session().commit()
     hits = leave_service.conflicts(get_session(), person.id, entry.start, entry.end)
     if entry.kind == "leave" and any(a.end > viewer.now() for a in hits):

@@ -20,7 +20,7 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from scheduler.services import comparison, departures, planning, rights
 from scheduler.store import PlanRow
-from web import auth, inputs, viewer
+from web import auth, errors, inputs, viewer
 from web.auth import login_required
 from web.db import get_session
 from web.jobs import Jobs
@@ -59,7 +59,7 @@ def _queue_unavailable(error: QueueUnavailable):
     )
     if request.path.endswith(".json"):
         return jsonify(error="queue_unavailable", message=message), 503
-    return render_template("error.html", error=ServiceUnavailable(description=message)), 503
+    return errors.error_page(ServiceUnavailable(description=message))
 
 
 @bp.before_request

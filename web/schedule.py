@@ -58,6 +58,7 @@ def team(key: str):
     members = [m.person_id for m in team_row.memberships]
     leave = queries.time_off(session, members, start=begin, end=finish)
     weeks = _weeks(first, shifts, leave, zone, viewer.person_id())
+    today = viewer.now().astimezone(zone).date()
     return render_template(
         "schedule.html",
         team=team_row,
@@ -68,19 +69,25 @@ def team(key: str):
         previous=first - timedelta(weeks=QUARTER_WEEKS),
         following=first + timedelta(weeks=QUARTER_WEEKS),
         last=first + timedelta(weeks=QUARTER_WEEKS, days=-1),
+        this_week=next((w.start for w in weeks if w.start <= today < w.start + timedelta(7)), None),
     )
 
 
 def _start(session, org_id: int, timezone: str) -> date:
-    """Return the quarter to show: ?start=, else the published plan running now, else this week."""
+    """Return the first week to show: ?start=, else this week of the published plan running now
+    (on the plan's own week grid), else the start of the next published plan, else this week
+    (Monday, team-local)."""
     text = request.args.get("start")
     if text:
         return inputs.day(text, "start")
     now = viewer.now()
+    today = now.astimezone(ZoneInfo(timezone)).date()
     running = planning.plan_covering(session, org_id, now)
     if running is not None:
-        return running.start
-    today = now.astimezone(ZoneInfo(timezone)).date()
+        return running.start + timedelta(weeks=max(0, (today - running.start).days // 7))
+    upcoming = [p.start for p in planning.published_plans(session, org_id) if p.start > today]
+    if upcoming:
+        return upcoming[0]
     return today - timedelta(days=today.weekday())
 
 

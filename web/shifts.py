@@ -33,13 +33,11 @@ def mine():
         report = planning.fairness_of(session, plan.id)
         row = next((p for p in report.people if p.person == me.key), None)
         fairness.append({"plan": plan, "me": row, "max_ratio": report.max_load_ratio})
-    teammates = {a.team_id: _teammates(a.team, me.id) for a in upcoming}
     return render_template(
         "shifts/mine.html",
         me=me,
         shifts=upcoming,
         fairness=fairness,
-        teammates=teammates,
         training=training.training_status(session, org.id, now).get(me.key),
         covering=overrides.covers_of_rows(session, me.id, now),
         incoming=sum(
@@ -62,11 +60,11 @@ def shift(assignment_id: int):
     context = {"shift": row, "can_swap": can_swap, "preview": None}
     context.update(override_forms.shift_context(session, row, now))
     if can_swap:
-        others = queries.published_shifts(session, org.id, team_id=row.team_id, start=now)
+        takers = swaps.suggest_takers(session, row.id, limit=None)
         context.update(
-            suggestions=swaps.suggest_takers(session, row.id),
-            teammates=_teammates(row.team, me),
-            trades=[a for a in others if a.person_id != me and a.start > now],
+            suggestions=takers[:5],
+            takers=sorted(takers, key=lambda s: s.name.lower()),
+            trades=swaps.tradable(session, row.id, now),
         )
         context["preview"] = _preview(session, row)
     return render_template("shifts/shift.html", **context)
@@ -91,7 +89,3 @@ def _preview(session, row: AssignmentRow):
     except swaps.SwapRefused as refused:
         return {"taker": taker, "other": other, "result": None, "refused": str(refused)}
     return {"taker": taker, "other": other, "result": result, "refused": None}
-
-
-def _teammates(team, me: int | None) -> list[PersonRow]:
-    return [m.person for m in team.memberships if m.person_id != me and m.person.active]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from scheduler.domain.model import SwapStatus
+from scheduler.domain.text import plural
 from scheduler.services import overrides, swaps
 from scheduler.store import AssignmentRow, SwapRow
 from web import auth, inputs, viewer
@@ -58,6 +59,8 @@ def offer(assignment_id: int):
         lambda: swaps.offer(get_session(), row.id, me, to, viewer.now()),
         "Offer made.",
         url_for("shifts.shift", assignment_id=row.id),
+        # Refused: the shift's page again, the teammate still chosen and the swap previewed.
+        url_for("shifts.shift", assignment_id=row.id, to=to) if to else None,
     )
 
 
@@ -78,6 +81,7 @@ def trade(assignment_id: int):
         lambda: swaps.propose_trade(get_session(), row.id, other.id, me, viewer.now()),
         "Trade proposed.",
         url_for("shifts.shift", assignment_id=row.id),
+        url_for("shifts.shift", assignment_id=row.id, other=other.id),
     )
 
 
@@ -87,7 +91,16 @@ def accept(swap_id: int):
     """Accept a swap addressed to me or open in my team."""
     me = auth.require_person()
     swap = _swap(swap_id)
-    return attempt(lambda: swaps.accept(get_session(), swap.id, me, viewer.now()), "Swap accepted.")
+    return attempt(lambda: swaps.accept(get_session(), swap.id, me, viewer.now()), _accepted)
+
+
+def _accepted(swap: SwapRow) -> str:
+    """Say what accepting did: the swap is done, or waits for a manager (and why)."""
+    if swap.status != SwapStatus.AWAITING_APPROVAL:
+        return "Swap accepted."
+    if swap.guard_reason:
+        return f"Accepted; it now waits for a manager's approval, because {swap.guard_reason}."
+    return "Accepted; it now waits for a manager's approval."
 
 
 @bp.route("/swaps/<int:swap_id>/decline", methods=("POST",))
@@ -150,14 +163,23 @@ def org_shift(assignment_id: int | None) -> AssignmentRow | None:
     return row if row is not None and org is not None and row.team.org_id == org.id else None
 
 
-def attempt(action: Callable[[], object], done: str, back: str | None = None):
+def attempt(
+    action: Callable[[], object],
+    done: str | Callable[[object], str],
+    back: str | None = None,
+    retry: str | None = None,
+):
     """Run a swap service and commit; a refusal is shown with its reason and changes nothing.
 
-    What is not the user's to do answers 403, a swap, shift or person that is not there 404.
+    `done` is the message on success, or makes it from what the service returned. A refusal
+    for broken rules shows one line per rule, on `retry` (a page that keeps what was chosen)
+    when given, else on `back`. What is not the user's to do answers 403, a
+    swap, shift or person that is not there 404.
     """
     session = get_session()
     try:
-        action()
+        result = action()
+        message = done(result) if callable(done) else done
         session.commit()
     except swaps.SwapForbidden:
         session.rollback()
@@ -167,7 +189,12 @@ def attempt(action: Callable[[], object], done: str, back: str | None = None):
         abort(404)
     except swaps.SwapRefused as refused:
         session.rollback()
-        flash(f"Not done: {refused}", "error")
+        if refused.violations:
+            lines = refused.lines
+            flash([f"Not done: it would break {plural(len(lines), 'rule')}.", *lines], "error")
+        else:
+            flash(f"Not done: {refused}", "error")
+        back = retry or back
     else:
-        flash(done, "ok")
+        flash(message, "ok")
     return redirect(back or auth.safe_next(request.form.get("back"), url_for("swaps.index")))

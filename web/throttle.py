@@ -128,6 +128,6 @@ def _throttled(error: RateLimitExceeded):
     """Answer a breached limit with the page its callback made (else Flask-Limiter's text)."""
     if error.response is not None:
         return error.response
-    from web import error_page
+    from web.errors import error_page
 
     return error_page(error)

@@ -27,7 +27,7 @@ from scheduler.cli.common import (
     warn,
 )
 from scheduler.domain import model
-from scheduler.domain.text import inert
+from scheduler.domain.text import inert, plural
 from scheduler.solve import SolveOptions
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ def import_command(orgfile, db_url):
     else:
         for change in result.changes:
             echo(change)
-        echo(f"{org.name}: {len(result.changes)} changes imported")
+        echo(f"{org.name}: {plural(len(result.changes), 'change')} imported")
     for sentence in result.uncovered:
         warn(sentence)
 
@@ -144,7 +144,8 @@ def echo_drafted(
     echo_training(problem, result)
     echo_changes(changed, "of the live plan changed")
     echo(
-        f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: {weeks} weeks "
+        f"\nstored draft plan #{plan_id} (version {version}) of {org_label}: "
+        f"{plural(weeks, 'week')} "
         f"from {start}; publish it with `rota publish {plan_id}`"
     )
 
@@ -178,7 +179,7 @@ def publish(plan_id, latest, org_name, db_url):
         org_name = session.get(store.OrgRow, row.org_id).name
         message = (
             f"published plan #{row.id} (version {row.version}) of {org_name}: "
-            f"{row.weeks} weeks from {row.start}"
+            f"{plural(row.weeks, 'week')} from {row.start}"
         )
     if superseded:
         message += "; earlier versions kept as superseded: " + ", ".join(

@@ -30,6 +30,7 @@ from scheduler.cli.db import plan_in_database
 from scheduler.cli.outdir import EXIT_INTERRUPTED, check_out, ctrl_c, write_run
 from scheduler.domain.model import ROLES, Problem
 from scheduler.domain.shifts import make_problem
+from scheduler.domain.text import plural
 from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
 
 
@@ -221,7 +222,7 @@ def _plan_and_write(problem, options, out: Path, now, as_json: bool, interrupted
         echo(summary_text(org, result, report, result.solve_seconds))
         echo_training(problem, result)
         echo_changes(changed, "changed from --previous")
-        echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {feeds} feeds")
+        echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {plural(feeds, 'feed')}")
         if stopped:
             echo(INTERRUPTED_PLAN, err=True)
     if stopped:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -24,6 +26,9 @@ from scheduler.cli.common import (
 )
 from scheduler.cli.db import import_into
 from scheduler.cli.outdir import check_out, write_run
+from scheduler.domain.model import Org
+from scheduler.domain.shifts import local_midnight
+from scheduler.domain.text import plural
 from scheduler.solve import SolveOptions
 
 if TYPE_CHECKING:
@@ -104,7 +109,11 @@ class Login:
 
 @click.command()
 @click.argument("orgfile", default="data/acme.yaml", type=click.Path(dir_okay=False))
-@click.option("--start", callback=parse_date, default="2027-01-04", show_default=True)
+@click.option(
+    "--start",
+    callback=parse_date,
+    help="First day to plan  [default: this week's Monday, or the start of the plan running now]",
+)
 @click.option("--weeks", type=click.IntRange(1, 104), default=13, show_default=True)
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), default="out", show_default=True
@@ -120,23 +129,35 @@ class Login:
 def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, workers, db_url):
     """Import ORGFILE, plan and publish WEEKS from START, create logins, write OUT, and serve.
 
-    Safe to run again: an unchanged org keeps its published plan (and any swaps made since),
-    and existing accounts keep their passwords.
+    START defaults to this week (Monday, in the first team's zone), so people are on call now;
+    a re-run keeps the plan running now. History from START on is left out: it would be on-call
+    in the plan's own weeks. Safe to run again: an unchanged org keeps its published plan (and
+    any swaps made since), and existing accounts keep their passwords.
     """
     from scheduler import store
     from scheduler.store import shown_url
 
-    check_horizon(start, weeks)
+    if start is not None:
+        check_horizon(start, weeks)
     check_out(Path(out_dir))
     org = load_org_file(orgfile)
     url = db_url or store.database_url()
     echo(f"database: {shown_url(url)}")
     options = SolveOptions(time_limit=time_limit, num_workers=workers, seed=1)
     with database(url) as sessions:
+        if start is None:
+            start = demo_start(sessions, org, now())
+            check_horizon(start, weeks)
+        org, dropped = history_before(org, start)
+        if dropped:
+            click.echo(
+                f"left out {plural(dropped, 'history entry', 'history entries')} "
+                f"from {start} on: the plan covers those weeks"
+            )
         result = import_into(sessions, org, orgfile)
         changed = bool(result.changes)
         echo(
-            f"imported {org.name}: {len(result.changes)} changes"
+            f"imported {org.name}: {plural(len(result.changes), 'change')}"
             if changed
             else f"{org.name} is already imported and unchanged"
         )
@@ -150,6 +171,40 @@ def demo(orgfile, start, weeks, out_dir, host, port, no_serve, time_limit, worke
         run_server(host, port, None, False, url)
 
 
+def demo_start(sessions: sessionmaker[Session], org: Org, at: datetime) -> date:
+    """Return where the demo plans by default: the start of the org's published plan running
+    at `at` (so a re-run keeps it), else the Monday of `at`'s week in the first team's zone.
+
+    On a Monday, the Monday before: a weekly shift hands off later that day, and until then
+    the week before's crew is on call, so the demo must hold that week too.
+    """
+    from scheduler import store
+    from scheduler.services import planning
+
+    with sessions() as session:
+        try:
+            org_id = store.org_row_by_name(session, org.name).id
+        except LookupError:
+            org_id = None
+        running = planning.plan_covering(session, org_id, at) if org_id is not None else None
+        if running is not None:
+            return running.start
+    yesterday = (at - timedelta(days=1)).astimezone(ZoneInfo(org.teams[0].timezone)).date()
+    return yesterday - timedelta(days=yesterday.weekday())
+
+
+def history_before(org: Org, start: date) -> tuple[Org, int]:
+    """Return the org with only the history that starts before `start` (team-local midnight),
+    and how many entries were left out: history is past on-call, and a sample org's history
+    may run into the weeks the demo plans."""
+    kept = tuple(
+        past
+        for past in org.history
+        if past.shift.start < local_midnight(start, org.team(past.shift.team).timezone)
+    )
+    return replace(org, history=kept), len(org.history) - len(kept)
+
+
 def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, replan, options) -> int:
     """Return the published plan of the horizon, solving and publishing one when needed."""
     from scheduler.services import planning
@@ -157,9 +212,9 @@ def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, repla
     with sessions() as session:
         live = planning.live_plan(session, org_id, start, weeks)
         if live is not None and not replan:
-            echo(f"keeping published plan #{live.id} ({weeks} weeks from {start})")
+            echo(f"keeping published plan #{live.id} ({plural(weeks, 'week')} from {start})")
             return live.id
-    echo(f"planning {weeks} weeks from {start} (up to {options.time_limit:g} s)...")
+    echo(f"planning {plural(weeks, 'week')} from {start} (up to {options.time_limit:g} s)...")
     drafted = planning.plan_draft(
         sessions, org_id, start, weeks, options, actor(), now(), keep_live=False, publish_it=True
     )
@@ -230,7 +285,7 @@ def _write_out(sessions: sessionmaker[Session], plan_id: int, out: Path) -> None
             raise BadInput(str(err)) from None
 
     written = write_run(out, write)
-    echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {written} feeds")
+    echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {plural(written, 'feed')}")
 
 
 def _print_logins(logins: list[Login], url: str) -> None:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from scheduler.domain.eligibility import too_close, unavailability
 from scheduler.domain.model import Org, Problem, Shift, Team
 from scheduler.domain.shifts import week_index
-from scheduler.domain.text import duration, local_clock, names
+from scheduler.domain.text import duration, is_are, local_clock, names, plural
 
 REASONS = {
     "leave": "on leave",
@@ -70,10 +70,10 @@ def roster_too_small(org: Org, team: Team) -> list[str]:
     if len(trained) >= need:
         return []
     return [
-        f"{team.id}: roster rule needs at least {need} trained members; "
+        f"{team.id}: roster rule needs at least {plural(need, 'trained member')}; "
         f"has {len(trained)} ({names(org, trained)})"
         + (
-            f", plus {len(team.members) - len(trained)} trainee(s)"
+            f", plus {plural(len(team.members) - len(trained), 'trainee')}"
             if len(trained) < len(team.members)
             else ""
         )
@@ -92,7 +92,7 @@ def uncoverable_shifts(problem: Problem, team: Team) -> list[str]:
             continue
         counts = Counter(reason for reason in why.values() if reason)
         parts = [
-            f"{n} of {len(team.members)} members are {REASONS[r]} "
+            f"{n} of {plural(len(team.members), 'member')} {is_are(n)} {REASONS[r]} "
             f"({names(org, [m for m, rr in why.items() if rr == r])})"
             for r, n in counts.most_common()
         ]
@@ -187,10 +187,11 @@ def rest_capacity(problem: Problem, team: Team) -> list[str]:
         return []  # enough room, or leave alone already explains it (uncoverable shifts)
     rest = duration(team.rotation.min_rest)
     return [
-        f"{team.id}: rest rule (min_rest {rest}) lets its {len(team.members)} members take "
-        f"at most {sum(most.values())} of the {needed} places "
-        f"({len(shifts)} shifts x {len(team.rotation.roles)} roles) in "
-        f"{problem.horizon.weeks} weeks; add members or shorten the rest"
+        f"{team.id}: rest rule (min_rest {rest}) lets its "
+        f"{plural(len(team.members), 'member')} take "
+        f"at most {sum(most.values())} of the {plural(needed, 'place')} "
+        f"({plural(len(shifts), 'shift')} x {plural(len(team.rotation.roles), 'role')}) in "
+        f"{plural(problem.horizon.weeks, 'week')}; add members or shorten the rest"
     ]
 
 
@@ -205,8 +206,9 @@ def trainees_without_path(problem: Problem) -> list[str]:
         mentors = [m for t in teams for m in t.members if not org.person(m).is_trainee]
         if not mentors:
             found.append(
-                f"training: {person.name} must shadow {person.trainee.shadows} shift(s) beside "
-                f"a trained primary, but no team of theirs has a trained member"
+                f"training: {person.name} must shadow "
+                f"{plural(person.trainee.shadows, 'shift')} beside a trained"
+                f" primary, but no team of theirs has a trained member"
             )
             continue
         open_shifts = [
@@ -217,7 +219,8 @@ def trainees_without_path(problem: Problem) -> list[str]:
         ]
         if len(open_shifts) < person.trainee.shadows:
             found.append(
-                f"training: {person.name} must shadow {person.trainee.shadows} shift(s) but is "
+                f"training: {person.name} must shadow "
+                f"{plural(person.trainee.shadows, 'shift')} but is "
                 f"available for only {len(open_shifts)} in the horizon"
             )
     return found
@@ -239,7 +242,8 @@ def _coverage(problem: Problem, group: RuleGroup) -> str:
             why[m].add(unavailability(problem, s, m) or "free")
     out = {r: [m for m, rs in why.items() if rs == {r}] for r in REASONS}
     parts = [
-        f"{len(who)} of {len(team.members)} members are {REASONS[r]} ({names(org, who)})"
+        f"{len(who)} of {plural(len(team.members), 'member')} {is_are(len(who))} {REASONS[r]} "
+        f"({names(org, who)})"
         for r, who in out.items()
         if who
     ]
@@ -283,8 +287,8 @@ def _training(problem: Problem, group: RuleGroup) -> str:
     person = problem.org.person(group.person)
     need = person.trainee
     return (
-        f"training: {person.name} must shadow {need.shadows} shift(s) beside a trained "
-        f"primary, then hold {need.secondaries} secondary shift(s) before any primary, "
+        f"training: {person.name} must shadow {plural(need.shadows, 'shift')} beside a trained "
+        f"primary, then hold {plural(need.secondaries, 'secondary shift')} before any primary, "
         f"and this cannot fit around leave, rest and the other rules"
     )
 

@@ -1,7 +1,6 @@
 """The domain: frozen dataclasses for an organisation, its rotations and their plans.
 
-Every datetime in the domain is timezone-aware: times are kept in UTC, team-local views derived.
-"""
+Every datetime is timezone-aware: times are kept in UTC, team-local views derived."""
 
 from __future__ import annotations
 
@@ -121,9 +120,9 @@ class Team:
     """A team that owns services and keeps one rotation (docs/org-file.md#teams).
 
     `members` are person ids; `timezone` makes handoffs local; `holidays` (country codes)
-    override the org's for this team's points; `services` and `runbook` go into feeds;
-    `swaps_need_approval` makes a swap wait for a manager of the team once it is accepted;
-    `webhook_url` is the team's incoming webhook for notifications (docs/notifications.md).
+    override the org's for this team's points; `services` and `runbook` go into feeds; a swap
+    waits for a manager with `swaps_need_approval`, or with `fairness_guard` when it would make
+    the team much less fair (domain/guard.py); `webhook_url` gets notifications.
     """
 
     id: str
@@ -136,6 +135,7 @@ class Team:
     runbook: str | None = None
     swaps_need_approval: bool = False
     webhook_url: str | None = None
+    fairness_guard: bool = True
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,15 @@ KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "trainee": ((), ("shadows", "secondaries")),
     "team": (
         ("id", "name", "members", "rotation"),
-        ("timezone", "holidays", "services", "runbook", "swaps_need_approval") + ("webhook_url",),
+        (
+            "timezone",
+            "holidays",
+            "services",
+            "runbook",
+            "swaps_need_approval",
+            "fairness_guard",
+            "webhook_url",
+        ),
     ),
     "rotation": (("shift",), ("handoff", "roles", "min_roster", "min_rest", "slots")),
     "slot": (("start", "end"), ("site",)),
@@ -155,6 +163,7 @@ def _team(value: Value, org_zone: str, people: dict[str, Person]) -> Team:
         runbook=_opt(f, "runbook", lambda v: v.text(longest=2000), None),
         swaps_need_approval=_opt(f, "swaps_need_approval", read.flag, False),
         webhook_url=_opt(f, "webhook_url", read.web_url, None),
+        fairness_guard=_opt(f, "fairness_guard", read.flag, True),
     )
 
 

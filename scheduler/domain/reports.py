@@ -8,6 +8,7 @@ import pandas as pd
 
 from scheduler.domain.fairness import FairnessReport
 from scheduler.domain.model import Assignment, Org, Plan, Role
+from scheduler.domain.text import plural
 
 PLAN_COLUMNS = ["team", "role", "start", "end", "person"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -72,7 +73,8 @@ def summary_text(org: Org, plan: Plan, report: FairnessReport, seconds: float) -
     teams = pd.Series([a.shift.team for a in plan.assignments]).value_counts()
     bound = "n/a" if report.lower_bound is None else f"{report.lower_bound:.4f}"
     lines = [
-        f"{org.name}: {len(plan.assignments)} assignments across {len(org.teams)} teams "
+        f"{org.name}: {plural(len(plan.assignments), 'assignment')} across "
+        f"{plural(len(org.teams), 'team')} "
         f"({plan.status.lower()}, {seconds:.1f} s)",
         f"max load ratio {report.max_load_ratio:.4f}  (proven lower bound {bound}; "
         f"1.00 is perfectly fair)  Gini {report.gini:.4f}",

@@ -30,7 +30,7 @@ from scheduler.domain.model import (
     Shift,
 )
 from scheduler.domain.shifts import team_horizon
-from scheduler.domain.text import and_list, duration, name_of, shift_label
+from scheduler.domain.text import and_list, duration, name_of, plural, shift_label
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -263,7 +263,7 @@ def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Vio
     if len(shadows) != trainee.shadows:
         teams = and_list([t.name for t in org.teams_of(person)]) or "no team"
         message = (
-            f"{name} (trainee on {teams}) has {len(shadows)} shadow shifts in the plan; "
+            f"{name} (trainee on {teams}) has {plural(len(shadows), 'shadow shift')} in the plan; "
             f"needs exactly {trainee.shadows}."
         )
         found.append(Violation("training", None, None, None, (person,), message))
@@ -275,7 +275,10 @@ def _trainee_progress(org: Org, person: str, mine: list[Assignment]) -> list[Vio
         if shadows_end is not None and a.start < shadows_end:
             why = "before their shadow shifts have ended"
         elif a.role == Role.PRIMARY and done < trainee.secondaries:
-            why = f"after only {done} of the {trainee.secondaries} secondary shifts they need first"
+            why = (
+                f"after only {done} of the {plural(trainee.secondaries, 'secondary shift')} "
+                "they need first"
+            )
         else:
             continue
         message = f"{name} is a trainee and holds {held(org, a)} {why}."
@@ -374,3 +377,20 @@ def _role_count(
 def _is_trainee(org: Org, person: str) -> bool:
     known = org.people_by_id.get(person)
     return known is not None and known.is_trainee
+
+
+def refusal_lines(violations: Iterable[Violation]) -> list[str]:
+    """Word broken rules as a short list: one line per rule, in the rulebook's order.
+
+    A rule broken several times shows its first violation and how many more there are
+    ('... (and 2 more like it)'); the lines are what a refused swap shows (docs/rules.md).
+    """
+    by_rule: dict[str, list[Violation]] = {}
+    for violation in violations:
+        by_rule.setdefault(violation.rule, []).append(violation)
+    order = [rule.id for rule in RULES]
+    lines = []
+    for rule in sorted(by_rule, key=lambda r: order.index(r) if r in order else len(order)):
+        first, more = by_rule[rule][0], len(by_rule[rule]) - 1
+        lines.append(first.message + (f" (and {more} more like it)" if more else ""))
+    return lines

@@ -43,6 +43,20 @@ def and_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """Count a noun in English: '1 shadow shift', '2 shadow shifts', '0 teams'.
+
+    `many` is the plural when adding 's' is wrong ('1 person', '3 people'). Every count a user
+    reads goes through here, so no sentence says '1 shifts'.
+    """
+    return f"{count} {noun if count == 1 else (many or noun + 's')}"
+
+
+def is_are(count: int) -> str:
+    """Return the verb that agrees with a count: '1 of 8 members is', '2 of 8 members are'."""
+    return "is" if count == 1 else "are"
+
+
 def name_of(org: Org, person: str) -> str:
     """Return a person's display name, or the id itself when the org does not know it."""
     known = org.people_by_id.get(person)

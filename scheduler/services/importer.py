@@ -123,6 +123,7 @@ def team_fields(team: model.Team) -> dict[str, Any]:
         "runbook": team.runbook,
         "swaps_need_approval": team.swaps_need_approval,
         "webhook_url": team.webhook_url,
+        "fairness_guard": team.fairness_guard,
         "rotation": rotation_to_json(team.rotation),
     }
 

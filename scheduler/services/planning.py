@@ -17,6 +17,7 @@ from scheduler.domain.fairness import FairnessReport, fairness_report
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.previous import Matched, PreviousRow, match_previous
 from scheduler.domain.shifts import make_problem
+from scheduler.domain.text import plural
 from scheduler.services import audit, departures, rights
 from scheduler.services.notify import events as notices
 from scheduler.services.overrides.carry import carry_over
@@ -277,8 +278,9 @@ def publish(
     for other in live:
         if other.start != row.start and other.start < plan_end(row) and row.start < plan_end(other):
             raise PlanError(
-                f"plan #{row.id} ({row.weeks} weeks from {row.start}) overlaps the live plan "
-                f"#{other.id} ({other.weeks} weeks from {other.start}): a shift would have two "
+                f"plan #{row.id} ({plural(row.weeks, 'week')} from {row.start}) overlaps the "
+                f"live plan #{other.id} ({plural(other.weeks, 'week')} from {other.start}): a "
+                "shift would have two "
                 f"live crews; re-plan from {other.start} instead, or start on or after "
                 f"{plan_end(other)}"
             )

@@ -98,6 +98,7 @@ def team_from_row(row: TeamRow) -> model.Team:
         runbook=row.runbook,
         swaps_need_approval=row.swaps_need_approval,
         webhook_url=row.webhook_url,
+        fairness_guard=row.fairness_guard,
     )
 
 

@@ -102,6 +102,8 @@ class TeamRow(Base):
     rotation: Mapped[dict[str, Any]] = mapped_column(JSON)
     swaps_need_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     webhook_url: Mapped[str | None] = mapped_column(Text)  # incoming webhook for notifications
+    # Hold swaps that would make the team much less fair for a manager (domain/guard.py).
+    fairness_guard: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     org: Mapped[OrgRow] = relationship(back_populates="teams")
     memberships: Mapped[list[MembershipRow]] = relationship(
@@ -212,6 +214,8 @@ class SwapRow(Base):
     status: Mapped[str] = mapped_column(String(24), index=True)
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     reason: Mapped[str | None] = mapped_column(Text)
+    # Why the fairness guard held the swap for a manager; None when it did not.
+    guard_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assignment: Mapped[AssignmentRow] = relationship(foreign_keys=[assignment_id])

@@ -6,13 +6,14 @@ import json
 import re
 import sys
 import types
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
-from support.builders import TEAM_FILE, TEAM_TEXT
+from support.builders import TEAM_FILE, TEAM_TEXT, team_org
 from support.database import cli_url, counts
 
 from scheduler import store
@@ -272,7 +273,8 @@ def test_feeds_prints_urls_only_for_new_tokens(rota, sessions):
 
 def test_demo_sets_everything_up_and_is_safe_to_run_again(rota, tmp_path, sessions):
     out = tmp_path / "out"
-    args = ("demo", TEAM_FILE, "--weeks", "2", "--out", out, "--no-serve", *FAST)
+    start = ("--start", "2027-01-04")  # pinned: the default follows the clock
+    args = ("demo", TEAM_FILE, *start, "--weeks", "2", "--out", out, "--no-serve", *FAST)
     first = rota(*args)
     assert first.exit_code == 0, first.output
     assert "max load ratio" in first.stdout
@@ -306,6 +308,40 @@ def test_demo_sets_everything_up_and_is_safe_to_run_again(rota, tmp_path, sessio
     assert logins["admin"] not in second.stdout
     with sessions() as session:
         assert len(session.scalars(select(store.PlanRow)).all()) == 1
+
+
+def test_demo_plans_from_this_week_so_people_are_on_call_now(rota, tmp_path, sessions, monkeypatch):
+    from scheduler.cli import serve
+    from scheduler.services import oncall
+
+    wednesday = datetime(2026, 12, 9, 17, tzinfo=UTC)  # noon in New York, the team's zone
+    monkeypatch.setattr(serve, "now", lambda: wednesday)
+    args = ("demo", TEAM_FILE, "--weeks", "2", "--out", tmp_path / "out", "--no-serve", *FAST)
+    first = rota(*args)
+    assert first.exit_code == 0, first.output
+    assert "planning 2 weeks from 2026-12-07" in first.stdout
+    # The sample's history runs to 2027-01-04: what falls in the planned weeks is left out.
+    assert "left out 8 history entries from 2026-12-07 on" in first.stdout
+    with sessions() as session:
+        (org_id,) = session.scalars(select(store.OrgRow.id)).all()
+        assert {e.role for e in oncall.on_call(session, org_id, wednesday)} >= {"primary"}
+        (plan,) = session.scalars(select(store.PlanRow)).all()
+    # A week later the plan running now is kept, not re-dealt from the new Monday.
+    monkeypatch.setattr(serve, "now", lambda: wednesday + timedelta(weeks=1))
+    again = rota(*args)
+    assert again.exit_code == 0, again.output
+    assert f"keeping published plan #{plan.id} (2 weeks from 2026-12-07)" in again.stdout
+    # On a Monday morning, before the week's handoffs, last week's crew is still on call.
+    monday = datetime(2026, 12, 14, 12, tzinfo=UTC)
+    assert serve.demo_start(sessions, replace(team_org(), name="Nobody Yet"), monday) == date(
+        2026, 12, 7
+    )
+    assert serve.demo_start(
+        sessions, replace(team_org(), name="Nobody Yet"), monday + timedelta(days=1)
+    ) == (date(2026, 12, 14))
+    # --start still pins a date.
+    pinned = rota(*args, "--start", "2027-01-04")
+    assert pinned.exit_code == 0 and "planning 2 weeks from 2027-01-04" in pinned.stdout
 
 
 @pytest.fixture

@@ -68,6 +68,7 @@ FULL = textwrap.dedent(
         services: [search-api, indexer]
         runbook: https://wiki.acme.example/search/runbook
         swaps_need_approval: true
+        fairness_guard: false
         members: [alice, bob, carol, dan, erin, frank, grace]
         rotation:
           shift: weekly
@@ -189,6 +190,7 @@ def test_full_file_teams_and_rotations(tmp_path: Path) -> None:
     assert search.holidays == ("US",) and search.services == ("search-api", "indexer")
     assert search.runbook == "https://wiki.acme.example/search/runbook"
     assert search.swaps_need_approval and not org.team("edge").swaps_need_approval
+    assert not search.fairness_guard and org.team("edge").fairness_guard  # on unless said
     assert search.members == ("alice", "bob", "carol", "dan", "erin", "frank", "grace")
     rotation = search.rotation
     assert (rotation.shift, rotation.handoff_weekday, rotation.handoff) == ("weekly", 0, time(10))

@@ -314,7 +314,7 @@ def test_training_primary_before_secondaries_ended():
     weeks = [*VALID_WEEKS[:2], ("gina", "erin", None), VALID_WEEKS[3]]
     (message,) = only(*valid(weeks=weeks), "training")
     assert message.startswith("Gina Hart is a trainee and holds primary on Search")
-    assert message.endswith("after only 0 of the 1 secondary shifts they need first.")
+    assert message.endswith("after only 0 of the 1 secondary shift they need first.")
 
 
 def test_training_exact_number_of_shadows():
@@ -429,3 +429,33 @@ def test_assert_valid_raises_with_the_messages():
     assert [v.rule for v in raised.value.violations] == ["rest"]
     assert str(raised.value) == raised.value.violations[0].message
     assert "Erin Fox" in str(raised.value)
+
+
+def test_counts_in_sentences_agree_with_their_number() -> None:
+    from scheduler.domain.text import is_are, plural
+
+    assert plural(1, "shadow shift") == "1 shadow shift"
+    assert plural(2, "shadow shift") == "2 shadow shifts"
+    assert plural(0, "team") == "0 teams"
+    assert plural(1, "person", "people") == "1 person"
+    assert plural(3, "person", "people") == "3 people"
+    assert f"1 of {plural(8, 'member')} {is_are(1)}" == "1 of 8 members is"
+    assert f"2 of {plural(8, 'member')} {is_are(2)}" == "2 of 8 members are"
+
+
+def test_a_refusal_is_one_line_per_broken_rule_in_rulebook_order() -> None:
+    from scheduler.domain.rules import Violation, refusal_lines
+
+    def broken(rule: str, message: str) -> Violation:
+        return Violation(rule, None, None, None, (), message)
+
+    lines = refusal_lines(
+        [
+            broken("training", "Tia has 0 shadow shifts."),
+            broken("rest", "Ann rests 2d."),
+            broken("training", "Tia holds a secondary too early."),
+            broken("training", "Tom has 3 shadow shifts."),
+        ]
+    )
+    assert lines == ["Ann rests 2d.", "Tia has 0 shadow shifts. (and 2 more like it)"]
+    assert refusal_lines([]) == []

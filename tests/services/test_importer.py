@@ -38,6 +38,18 @@ def test_the_org_file_turns_swap_approval_on_and_off(sessions):
         assert session.scalars(select(store.TeamRow.swaps_need_approval)).all() == [False]
 
 
+def test_the_org_file_turns_the_fairness_guard_off_and_on(sessions):
+    imported(sessions, team_org())
+    with sessions() as session:
+        assert session.scalars(select(store.TeamRow.fairness_guard)).all() == [True]
+    off = ("    services: [", "    fairness_guard: false\n    services: [")
+    org_id = imported(sessions, team_org(off))
+    with sessions() as session:
+        assert session.scalars(select(store.TeamRow.fairness_guard)).all() == [False]
+        back = store.org_from_rows(session, session.get(store.OrgRow, org_id))
+        assert back.teams == team_org(off).teams
+
+
 def test_import_round_trips_the_org(sessions):
     org = team_org()
     org_id = imported(sessions, org)

@@ -90,8 +90,12 @@ def team_org(*replacements: tuple[str, str], extra: str = "") -> Org:
     return parse_org(text + extra, "team.yaml")
 
 
-def swap_org() -> Org:
-    """Build Ops (primary, secondary, a week's rest, trainee Tia) and DB (primary; Ana too)."""
+def swap_org(guard: bool = False) -> Org:
+    """Build Ops (primary, secondary, a week's rest, trainee Tia) and DB (primary; Ana too).
+
+    Four weeks without history make any extra shift a big share of someone's load, so the
+    fairness guard is off unless `guard` (its own tests turn it on).
+    """
     ops = ("ana", "ben", "cat", "dan", "eve", "fay", "gus", "tia")
     db = ("olga", "pia", "quinn", "ana")  # Ana is on both rotations
     people = tuple(
@@ -100,9 +104,14 @@ def swap_org() -> Org:
     )
     teams = (
         make_team(
-            "ops", ops, roles=("primary", "secondary"), min_roster=4, min_rest=timedelta(days=7)
+            "ops",
+            ops,
+            roles=("primary", "secondary"),
+            min_roster=4,
+            min_rest=timedelta(days=7),
+            fairness_guard=guard,
         ),
-        make_team("db", db, name="DB", roles=("primary",), min_roster=2),
+        make_team("db", db, name="DB", roles=("primary",), min_roster=2, fairness_guard=guard),
     )
     return Org(name="Swap Test Org", timezone="UTC", people=people, teams=teams)
 

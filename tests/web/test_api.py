@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from support.world import API, Scenario, shifts
 
 from scheduler.services import accounts
-from scheduler.store import AssignmentRow, AuditRow, TimeOffRow
+from scheduler.store import AssignmentRow, AuditRow, TeamRow, TimeOffRow
 
 NOW = API.now
 
@@ -294,7 +294,22 @@ def test_a_body_that_is_not_json_is_400(as_user):
 # --- swaps ---------------------------------------------------------------------------------
 
 
+def _guard_off(sessions) -> None:
+    """Let every swap through the fairness guard (it has tests of its own, and one below)."""
+    with sessions.begin() as session:
+        session.execute(update(TeamRow).values(fairness_guard=False))
+
+
+def test_a_swap_the_fairness_guard_holds_says_why(as_user, week):
+    frances = week["frances"]  # primary in week 2; Grace holds a week already
+    swap = as_user("frances").post("/swaps", {"shift": frances.id, "to_person": "grace"})
+    held = as_user("grace").post(f"/swaps/{swap.get_json()['id']}/accept").get_json()
+    assert held["status"] == "awaiting_approval"
+    assert held["guard_reason"].startswith("this swap raises Checkout's max load ratio from ")
+
+
 def test_offer_to_a_teammate_and_accept(as_user, week, sessions):
+    _guard_off(sessions)
     frances = week["frances"]  # primary in week 2
     created = as_user("frances").post("/swaps", {"shift": frances.id, "to_person": "grace"})
     assert created.status_code == 201, created.get_json()

@@ -3,7 +3,8 @@
 Playwright drives Debian's Chromium (`apt-get install chromium`, never a downloaded browser)
 against the app served by werkzeug on a free loopback port, on the test database (SQLite, or
 PostgreSQL with ROTA_DATABASE_URL) with the clock frozen before the plan starts. Screenshots of
-the schedule and the fairness page land in tests/artifacts/ (ignored by git) for CI to keep.
+every page, at 1280 px wide and at a phone's 390 px, land in tests/artifacts/ (ignored by git)
+for CI to keep and people to look at.
 
     .venv/bin/pytest tests/test_browser.py          # or: -m browser
 """
@@ -72,7 +73,8 @@ def _set_the_scene(sessions, world) -> Scene:
     """
     with sessions.begin() as session:
         for row in shifts(session, world):
-            takers = swaps.suggest_takers(session, row.id)
+            # One the fairness guard lets through: the held kind has a test of its own.
+            takers = [t for t in swaps.suggest_takers(session, row.id) if not t.held]
             if takers:
                 break
         else:
@@ -206,9 +208,20 @@ def events_at(events: dict[str, FeedEvent], start: datetime, role: str) -> list[
     return [e for e in events.values() if e.start == start and f"-{role}." in e.uid]
 
 
+WIDTHS = {"": 1280, "-phone": 390}  # a laptop, and a phone (iPhone 12 to 15)
+
+
 def screenshot(page, name: str) -> None:
+    """Save the whole page at each width (name.png, name-phone.png); nothing may overflow it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    stem = name.removesuffix(".png")
+    for suffix, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(ARTIFACTS / f"{stem}{suffix}.png"), full_page=True)
+        # Wide tables scroll inside their own box; the page itself never scrolls sideways.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{stem} is {overflow} px too wide at {width} px"
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 # --- the test ----------------------------------------------------------------------------
@@ -336,3 +349,144 @@ def test_a_re_plan_after_new_leave_lists_its_changes_before_publishing(live, pag
 
     page.get_by_role("button", name="Publish").click()
     sync_api.expect(page.locator(".flash.ok")).to_contain_text("is live")
+
+
+# --- every page, and a swap the fairness guard holds ---------------------------------------
+
+
+def _held_swap(sessions, world):
+    """Add accounts for a swap the fairness guard would hold, and a manager of the team.
+
+    Returns (shift id, giver key, taker key, taker id, taker name): the first shift with a
+    teammate the rulebook allows but the guard sends to a manager (the service's own verdict).
+    """
+    with sessions.begin() as session:
+        for row in shifts(session, world):
+            held = [s for s in swaps.suggest_takers(session, row.id, limit=None) if s.held]
+            if held:
+                break
+        else:
+            pytest.fail("no swap of the plan is held by the fairness guard")
+        taker = held[0]
+        for key in (row.person.key, taker.person_key):
+            accounts.add_user(session, key, PASSWORD, key, actor="test", now=NOW)
+        accounts.add_user(session, "boss", PASSWORD, manages=("checkout",), actor="test", now=NOW)
+        return row.id, row.person.key, taker.person_key, taker.person_id, taker.name
+
+
+@pytest.fixture
+def held_live(engine, sessions, world, clock, tmp_path) -> Iterator[tuple[Scene, tuple]]:
+    """Serve the app with the accounts of a held swap (no Scene accounts)."""
+    from werkzeug.serving import make_server
+
+    held = _held_swap(sessions, world)
+    app = make_app(engine, clock, tmp_path / "jobs", TESTING=False)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", held
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def test_every_page_reads_well_and_the_guard_holds_an_unfair_swap(held_live):
+    base_url, (shift_id, giver, taker, taker_id, taker_name) = held_live
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            context = browser.new_context(
+                base_url=base_url, viewport={"width": 1280, "height": 900}
+            )
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            page.on("dialog", lambda dialog: dialog.accept())
+            _walk(page, shift_id, giver, taker, taker_id, taker_name)
+            context.close()
+        finally:
+            browser.close()
+
+
+def _walk(page, shift_id, giver, taker, taker_id, taker_name) -> None:
+    # A wrong password keeps the username.
+    page.goto("/login")
+    page.get_by_label("Username").fill(giver)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    sync_api.expect(page.get_by_label("Username")).to_have_value(giver)
+    assert page.locator('link[rel="icon"]').get_attribute("href") == "/static/favicon.svg"
+    screenshot(page, "login-error")
+
+    sign_in(page, giver)
+    screenshot(page, "home")
+    page.goto("/teams/checkout")
+    sync_api.expect(page.locator("table.schedule")).to_be_visible()
+    screenshot(page, "schedule-team")
+    page.goto("/me/shifts")
+    screenshot(page, "my-shifts")
+
+    # The shift's page shows the effect on the team's fairness before anyone asks.
+    page.goto(f"/shifts/{shift_id}?to={taker_id}")
+    guard = page.locator("p.guard.held")
+    sync_api.expect(guard).to_contain_text("Checkout's max load ratio")
+    sync_api.expect(guard).to_contain_text("Held for a manager's approval")
+    screenshot(page, "shift")
+    offer_form = page.locator(f'form[action="/shifts/{shift_id}/offer"]').filter(
+        has=page.locator("select")
+    )
+    offer_form.locator("select").select_option(str(taker_id))
+    offer_form.get_by_role("button", name="Offer").click()
+    sync_api.expect(page.locator(".flash.ok")).to_have_text("Offer made.")
+
+    # Leave with the last day before the first keeps what was typed.
+    page.goto("/leave")
+    page.get_by_label("First day").fill("2027-03-05")
+    page.get_by_label("Last day").fill("2027-03-01")
+    page.get_by_label("Note").fill("ski trip")
+    page.get_by_role("button", name="Add").click()
+    sync_api.expect(page.locator(".flash.error")).to_contain_text("Leave not recorded")
+    sync_api.expect(page.get_by_label("Note")).to_have_value("ski trip")
+    screenshot(page, "leave-error")
+    page.goto("/fairness/")
+    page.wait_for_load_state("load")
+    screenshot(page, "fairness-org")
+    page.goto("/me/feeds")
+    screenshot(page, "feeds")
+    page.goto("/plans/")  # a manager's page
+    sync_api.expect(page.get_by_role("heading", name="Not yours to do")).to_be_visible()
+    screenshot(page, "error-403")
+    page.goto("/teams/nope")
+    sync_api.expect(page.get_by_role("heading", name="Nothing here")).to_be_visible()
+    screenshot(page, "error-404")
+    sign_out(page)
+
+    # The teammate accepts; the guard holds the swap and says why.
+    sign_in(page, taker)
+    page.locator("header nav").get_by_role("link", name="Swaps").click()
+    sync_api.expect(page.locator("p.guard.held").first).to_be_visible()
+    screenshot(page, "swaps-to-answer")
+    page.locator('form[action$="/accept"]').first.get_by_role("button", name="Accept").click()
+    flash = page.locator(".flash.ok")
+    sync_api.expect(flash).to_contain_text("waits for a manager's approval, because this swap")
+    sync_api.expect(flash).to_contain_text(f"({taker_name} would carry")
+    screenshot(page, "swaps-held")
+    sign_out(page)
+
+    # The manager sees the reason and approves; the shift changes hands.
+    sign_in(page, "boss")
+    page.locator("header nav").get_by_role("link", name="Swaps").click()
+    sync_api.expect(page.locator("span.guard.held")).to_contain_text("Held by the fairness guard")
+    screenshot(page, "swaps-approval")
+    page.get_by_role("button", name="Approve").click()
+    sync_api.expect(page.locator(".flash.ok")).to_have_text("Swap approved.")
+    page.goto("/plans/")
+    screenshot(page, "plans")
+    page.goto("/audit")
+    screenshot(page, "audit")
+    page.goto("/fairness/checkout")
+    page.wait_for_load_state("load")
+    screenshot(page, "fairness-team")

@@ -46,7 +46,7 @@ def test_home_shows_who_is_on_call_now_and_next_at_a_frozen_time(client, world, 
     db_name = _name(sessions, db_now.person_id)
     assert escaped.get(db_name, db_name) in _crew(_section(html, "DB"), "Now")
     # In the viewer's zone: Ana is in Berlin, the handoff is Monday 09:00 UTC.
-    assert "Tue 05 Jan 2027 13:00 (Europe/Berlin)" in html
+    assert "Tue 05 Jan 13:00 (Europe/Berlin)" in html  # this year: no year shown
     assert "until Mon 11 Jan 10:00" in ops
 
 
@@ -79,13 +79,32 @@ def test_team_schedule_highlights_my_shifts_and_pages_by_quarter(client, world, 
     html = client.get("/teams/ops").text
     assert html.count('<tr class="mine') == 1
     assert f'href="/shifts/{first.id}"' in html
-    assert "04 Jan 2027 – 04 Apr 2027" in html
+    assert "Mon 04 Jan – Sun 04 Apr" in html
     assert 'href="/teams/ops?start=2026-10-05" rel="prev"' in html
     assert 'href="/teams/ops?start=2027-04-05" rel="next"' in html
     earlier = client.get("/teams/ops?start=2026-10-05").text
     assert "Nothing published" in earlier and '<tr class="mine' not in earlier
     assert client.get("/teams/ops?start=yesterday").status_code == 400
     assert client.get("/teams/nope").status_code == 404
+
+
+def test_dates_show_their_year_only_when_it_is_not_this_one(client, world, clock):
+    login(client, "ana")
+    assert "Mon 04 Jan – Sun 04 Apr" in client.get("/teams/ops").text
+    clock.now = datetime(2026, 12, 20, 12, tzinfo=UTC)  # the plan is next year's
+    html = client.get("/teams/ops").text
+    assert "Mon 04 Jan 2027 – Sun 04 Apr 2027" in html
+    assert "Mon 04 Jan 2027 10:00" in html  # a handoff, in Berlin
+    assert "Sun 20 Dec 13:00" in client.get("/").text  # now, this year
+
+
+def test_team_schedule_opens_on_the_current_week_of_the_published_plan(client, world, clock):
+    login(client, "ana")
+    clock.now = datetime(2027, 1, 13, 12, tzinfo=UTC)  # the plan's second week
+    html = client.get("/teams/ops").text
+    assert "Mon 11 Jan – Sun 11 Apr" in html
+    assert html.count("this week</span>") == 1 and 'id="week-2027-01-11"' in html
+    assert 'href="/teams/ops?start=2026-10-12" rel="prev"' in html
 
 
 def test_team_schedule_shows_leave_in_whole_days_of_its_person(client, world, sessions):
@@ -95,7 +114,8 @@ def test_team_schedule_shows_leave_in_whole_days_of_its_person(client, world, se
     login(client, "ana")
     html = client.get("/teams/ops").text
     away = re.findall(r'<td rowspan="\d+" class="away">(.*?)</td>', html, re.S)
-    assert "Ben" in away[1] and "13 Jan–14 Jan" in away[1]  # the second week, last day shown
+    # the second week, its last day shown
+    assert "Ben" in away[1] and "Wed 13 Jan – Thu 14 Jan" in away[1]
     assert "Ben" not in away[0]
 
 

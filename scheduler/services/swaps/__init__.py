@@ -44,6 +44,7 @@ from scheduler.services.swaps.preview import (
     SwapPreview,
     preview,
     suggest_takers,
+    tradable,
 )
 
 __all__ = [
@@ -69,5 +70,6 @@ __all__ = [
     "propose_trade",
     "refuse",
     "suggest_takers",
+    "tradable",
     "visible_swaps",
 ]

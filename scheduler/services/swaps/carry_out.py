@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from scheduler.domain.guard import GuardVerdict
 from scheduler.domain.model import PENDING_SWAPS, SwapStatus
 from scheduler.services import audit
 from scheduler.services.swaps import rows
@@ -36,7 +37,20 @@ class Move:
     revision: int
 
 
-def judged_moves(session: Session, swap: SwapRow, taker_id: int, now: datetime) -> list[Move]:
+@dataclass(frozen=True)
+class Judged:
+    """A swap the rulebook allows: its moves, and the board and changes it was judged on."""
+
+    moves: list[Move]
+    board: Board
+    changes: dict[int, str]
+
+    def guard(self) -> GuardVerdict:
+        """Judge the swap by its team's fairness guard (docs/fairness.md#the-fairness-guard)."""
+        return self.board.guard(self.changes)
+
+
+def judged_moves(session: Session, swap: SwapRow, taker_id: int, now: datetime) -> Judged:
     """Check the shifts are still as offered and the rulebook allows the swap; return the moves.
 
     Raises SwapRefused when a shift changed hands or started, or the swap breaks a rule.
@@ -55,10 +69,10 @@ def judged_moves(session: Session, swap: SwapRow, taker_id: int, now: datetime) 
         move.new_person: rows.person(session, move.new_person, shifts[0].plan.org_id).key
         for move in moves
     }
-    refuse_if_broken(
-        Board(session, shifts), {move.assignment_id: keys[move.new_person] for move in moves}
-    )
-    return moves
+    board = Board(session, shifts)
+    changes = {move.assignment_id: keys[move.new_person] for move in moves}
+    refuse_if_broken(board, changes)
+    return Judged(moves, board, changes)
 
 
 def carry_out(

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain import rules
 from scheduler.domain.fairness import FairnessReport, fairness_report
+from scheduler.domain.guard import GuardVerdict, judge_reports
 from scheduler.domain.model import Assignment, Plan, PlanState, Problem
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.rules import Violation
@@ -51,6 +52,7 @@ class Board:
 
     def __init__(self, session: Session, rows: Sequence[AssignmentRow]):
         self.old = {row.id: pieces_from_row(row) for row in rows}
+        self.team_key = rows[0].team.key
         earliest = min(row.plan.start for row in rows)
         later = session.scalars(
             select(PlanRow)
@@ -117,6 +119,11 @@ class Board:
             fairness_report(main.problem, main.plan.assignments, calendar),
             fairness_report(problem, plan.assignments, calendar),
         )
+
+    def guard(self, changes: dict[int, str], what: str = "this swap") -> GuardVerdict:
+        """Judge `changes` by the team's fairness guard (docs/fairness.md#the-fairness-guard)."""
+        before, after = self.reports(changes)
+        return judge_reports(self.versions[0].problem.org, self.team_key, before, after, what)
 
 
 def introduced(before: list[Violation], after: list[Violation]) -> list[Violation]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.orm import Session
 
 from scheduler.domain.model import SwapStatus
-from scheduler.domain.rules import Violation
+from scheduler.domain.rules import Violation, refusal_lines
 from scheduler.store import SwapRow
 
 TAKEN = "this offer was already taken"
@@ -22,6 +22,11 @@ class SwapRefused(Exception):
         super().__init__(message)
         self.message = message
         self.violations = list(violations)
+
+    @property
+    def lines(self) -> list[str]:
+        """Return what to show, one line per broken rule (the message alone for other refusals)."""
+        return refusal_lines(self.violations) or [self.message]
 
 
 class SwapNotFound(SwapRefused, LookupError):

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.domain.model import PENDING_SWAPS, SwapStatus
+from scheduler.domain.model import PENDING_SWAPS, Role, SwapStatus
 from scheduler.services.notify import events as notices
 from scheduler.services.swaps import rows
 from scheduler.services.swaps.carry_out import (
@@ -107,6 +107,8 @@ def propose_trade(
         raise SwapRefused("You hold both shifts; a trade is with a teammate's shift.")
     if mine.team_id != theirs.team_id:
         raise SwapRefused("A trade is between two shifts of the same team.")
+    if (mine.role == Role.SHADOW) != (theirs.role == Role.SHADOW):
+        raise SwapRefused("A shadow place trades only for another shadow place.")
     for row in (mine, theirs):
         check_swappable(row, now)
     board = Board(session, [mine, theirs])
@@ -126,6 +128,9 @@ def propose_trade(
 def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) -> SwapRow:
     """Accept an offer or a trade: it applies now, or awaits a manager when the team asks so.
 
+    It awaits a manager too when the team's fairness guard holds it; the swap's `guard_reason`
+    then says why (docs/fairness.md#the-fairness-guard).
+
     Raises SwapNotFound for an unknown swap or a person of another org, SwapForbidden when the
     swap is not the actor's to answer (`policy.may_answer`), SwapRefused when it is closed or
     would break a rule.
@@ -136,9 +141,10 @@ def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) 
     if swap.status != SwapStatus.OPEN:
         raise SwapRefused(closed(swap))
     rows.person(session, actor_person_id, swap.assignment.plan.org_id)
-    moves = judged_moves(session, swap, actor_person_id, now)
+    judged = judged_moves(session, swap, actor_person_id, now)
     actor = rows.person_actor(session, actor_person_id)
-    if swap.assignment.team.swaps_need_approval:
+    verdict = judged.guard()
+    if swap.assignment.team.swaps_need_approval or verdict.held:
         before = rows.state(session, swap)
         transition(
             session,
@@ -146,12 +152,15 @@ def accept(session: Session, swap_id: int, actor_person_id: int, now: datetime) 
             (SwapStatus.OPEN,),
             status=SwapStatus.AWAITING_APPROVAL,
             accepted_by_id=actor_person_id,
+            guard_reason=verdict.reason,
         )
         rows.audit(session, swap, actor, "swap.accept", before, now)
         notices.offer_answered(session, swap, now)
         notices.approval_needed(session, swap, now)
         return swap
-    carry_out(session, swap, SwapStatus.OPEN, moves, actor_person_id, actor, "swap.accept", now)
+    carry_out(
+        session, swap, SwapStatus.OPEN, judged.moves, actor_person_id, actor, "swap.accept", now
+    )
     notices.offer_answered(session, swap, now)
     return swap
 
@@ -172,7 +181,7 @@ def approve(session: Session, swap_id: int, manager_user_id: int, now: datetime)
         if swap.status == SwapStatus.OPEN:
             raise SwapRefused("Nobody has accepted it yet.")
         raise SwapRefused(closed(swap))
-    moves = judged_moves(session, swap, swap.accepted_by_id, now)
+    moves = judged_moves(session, swap, swap.accepted_by_id, now).moves
     carry_out(
         session,
         swap,

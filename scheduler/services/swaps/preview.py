@@ -1,17 +1,23 @@
-"""What a swap would do before anyone commits to it: the rules it breaks, its fairness effect,
-and the teammates who could take a shift with the least damage to fairness."""
+"""What a swap would do before anyone commits to it: the rules it breaks, its fairness effect
+(and whether the team's fairness guard would hold it for a manager), and the teammates who
+could take a shift with the least damage to fairness, or the shifts it could be traded for."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from math import inf
 
 from sqlalchemy.orm import Session
 
-from scheduler.domain.rules import Violation
+from scheduler.domain.guard import GuardVerdict, judge_reports
+from scheduler.domain.model import Role
+from scheduler.domain.rules import Violation, refusal_lines
+from scheduler.services import queries
 from scheduler.services.swaps import rows
 from scheduler.services.swaps.check import Board, ratios
 from scheduler.services.swaps.errors import SwapRefused
+from scheduler.store import AssignmentRow
 
 
 @dataclass(frozen=True)
@@ -26,10 +32,17 @@ class FairnessChange:
 
 @dataclass(frozen=True)
 class SwapPreview:
-    """The violations a swap would introduce, and the fairness change of the people involved."""
+    """The violations a swap would introduce, the fairness change of the people involved, and
+    the team's max load ratio before and after it, held or not by the fairness guard."""
 
     violations: list[Violation]
     fairness: list[FairnessChange]
+    guard: GuardVerdict | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        """Return the broken rules, one line per rule (docs/rules.md)."""
+        return refusal_lines(self.violations)
 
     @property
     def allowed(self) -> bool:
@@ -46,6 +59,7 @@ class Suggestion:
     name: str
     max_ratio_after: float
     ratio_after: float | None = None
+    held: bool = False  # the fairness guard would send the swap to a manager
 
 
 def preview(
@@ -79,14 +93,16 @@ def preview(
         FairnessChange(p.key, p.name, ratios_before.get(p.key), ratios_after.get(p.key))
         for p in dict.fromkeys(people)
     ]
-    return SwapPreview(violations=board.judge(changes), fairness=fairness)
+    guard = judge_reports(board.versions[0].problem.org, board.team_key, before, after)
+    return SwapPreview(violations=board.judge(changes), fairness=fairness, guard=guard)
 
 
-def suggest_takers(session: Session, assignment_id: int, limit: int = 5) -> list[Suggestion]:
-    """Return at most `limit` teammates who could take a shift, least damage to fairness first.
+def suggest_takers(session: Session, assignment_id: int, limit: int | None = 5) -> list[Suggestion]:
+    """Return at most `limit` (None: all) teammates who could take a shift, least damage first.
 
-    Ordered by the org's max load ratio after the swap, then the taker's own ratio after it.
-    Raises SwapNotFound for an unknown shift.
+    Only people the rulebook lets take it (docs/rules.md); ordered by the org's max load ratio
+    after the swap, then the taker's own ratio after it. Raises SwapNotFound for an unknown
+    shift.
     """
     row = rows.assignment(session, assignment_id)
     board = Board(session, [row])
@@ -98,9 +114,39 @@ def suggest_takers(session: Session, assignment_id: int, limit: int = 5) -> list
         changes = {row.id: person.key}
         if board.judge(changes):
             continue
-        after = board.reports(changes)[1]
+        before, after = board.reports(changes)
         own = ratios(after).get(person.key)
-        suggestion = Suggestion(person.id, person.key, person.name, after.max_load_ratio, own)
+        held = judge_reports(board.versions[0].problem.org, board.team_key, before, after).held
+        suggestion = Suggestion(person.id, person.key, person.name, after.max_load_ratio, own, held)
         ranked.append(((after.max_load_ratio, inf if own is None else own, person.key), suggestion))
     ranked.sort(key=lambda item: item[0])
     return [suggestion for _, suggestion in ranked[:limit]]
+
+
+def tradable(session: Session, assignment_id: int, now: datetime) -> list[AssignmentRow]:
+    """Return the teammates' shifts a shift could be traded for without breaking a rule.
+
+    Published shifts of the same team that start after `now`, held by someone else, of the
+    same kind (a shadow place trades only for a shadow place: a primary never for a shadow),
+    and whose trade the rulebook allows (docs/rules.md); in time order. Raises SwapNotFound
+    for an unknown shift.
+    """
+    row = rows.assignment(session, assignment_id)
+    shadow = row.role == Role.SHADOW
+    others = [
+        other
+        for other in queries.published_shifts(
+            session, row.plan.org_id, team_id=row.team_id, start=now
+        )
+        if other.person_id != row.person_id
+        and other.start > now
+        and (other.role == Role.SHADOW) == shadow
+    ]
+    if not others:
+        return []
+    board = Board(session, [row, *others])
+    return [
+        other
+        for other in others
+        if not board.judge({row.id: other.person.key, other.id: row.person.key})
+    ]

@@ -74,6 +74,7 @@ def state(session: Session, row: SwapRow) -> dict:
         "to": key(session, row.to_person_id),
         "accepted_by": key(session, row.accepted_by_id),
         "reason": row.reason,
+        "guard_reason": row.guard_reason,
     }
 
 
