@@ -225,6 +225,7 @@ def override(row: OverrideRow) -> dict[str, Any]:
         "start": moment(row.start),
         "end": moment(row.end),
         "reason": row.reason,
+        "guard_reason": row.guard_reason,
         "created_at": moment(row.created_at),
         "decided_at": moment(row.decided_at),
     }

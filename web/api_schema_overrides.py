@@ -38,6 +38,8 @@ SCHEMAS: dict[str, Any] = {
             "start": TIME,
             "end": TIME,
             "reason": NULLABLE_TEXT,
+            # Why the fairness guard held it for a manager (docs/fairness.md).
+            "guard_reason": NULLABLE_TEXT,
             "created_at": TIME,
             "decided_at": {**TIME, "nullable": True},
         }

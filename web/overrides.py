@@ -42,7 +42,8 @@ def shift_context(session, row, now: datetime) -> dict:
     """What a shift's page shows of overrides: the covers, the pending ones, and the form.
 
     The form's range comes from ?from= and ?until= (team-local), else the rest of the shift;
-    `takers` are the people who could cover it without breaking a rule.
+    `takers` are the people who could cover it without breaking a rule; `guard` maps each
+    taker's id to what their covering does to the team's max load ratio (the fairness guard).
     """
     zone = ZoneInfo(row.team.timezone)
     me = viewer.person_id()
@@ -72,11 +73,15 @@ def shift_context(session, row, now: datetime) -> dict:
         "manager": manager,
         "member": member and row.person_id != me,
         "takers": [],
+        "guard": {},
+        "guard_held": [],
         "error": None,
     }
     try:
         overrides.check_fits(session, row, start, end, now)
         form["takers"] = overrides.eligible_covers(session, row, start, end)
+        form["guard"] = overrides.guard_covers(session, row, start, end, form["takers"])
+        form["guard_held"] = [i for i, verdict in form["guard"].items() if verdict.held]
     except swaps.SwapRefused as refused:
         form["error"] = str(refused)
     context["override_form"] = form
@@ -133,8 +138,17 @@ def answer(override_id: int, answer: str):
     me = auth.require_person()
     row = _override(override_id)
     service = {"accept": overrides.accept, "decline": overrides.decline, "cancel": overrides.cancel}
-    done = {"accept": "Cover accepted.", "decline": "Cover declined.", "cancel": "Withdrawn."}
+    done = {"accept": _accepted, "decline": "Cover declined.", "cancel": "Withdrawn."}
     return attempt(lambda: service[answer](get_session(), row.id, me, viewer.now()), done[answer])
+
+
+def _accepted(row: OverrideRow) -> str:
+    """Say what accepting did: the cover applies, or waits for a manager (and why)."""
+    if row.status != "awaiting_approval":
+        return "Cover accepted."
+    if row.guard_reason:
+        return f"Accepted; it now waits for a manager's approval, because {row.guard_reason}."
+    return "Accepted; it now waits for a manager's approval."
 
 
 @bp.route("/overrides/<int:override_id>/<any(approve,refuse):decision>", methods=("POST",))

@@ -245,6 +245,8 @@ class OverrideRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reason: Mapped[str | None] = mapped_column(Text)
+    # Why the fairness guard held it for a manager (docs/fairness.md#the-fairness-guard).
+    guard_reason: Mapped[str | None] = mapped_column(Text)
     assignment: Mapped[AssignmentRow] = relationship(back_populates="overrides")
     holder: Mapped[PersonRow] = relationship(foreign_keys=[holder_id])
     cover: Mapped[PersonRow] = relationship(foreign_keys=[cover_id])

@@ -96,3 +96,21 @@ def test_refusals_say_why_and_store_nothing(client, world, sessions):
     assert call(client, world, holder, "POST", "/overrides/99999/accept").status_code == 404
     with sessions() as session:
         assert session.query(OverrideRow).count() == 0
+
+
+def test_an_override_the_fairness_guard_holds_says_why(client, world, sessions):
+    with sessions() as session:
+        row = [r for r in shifts(session, world, "checkout", "primary")][-1]
+        start, end = row.start, row.end  # all of it: someone's load doubles
+        people = overrides.eligible_covers(session, row, start, end)
+        verdicts = overrides.guard_covers(session, row, start, end, people)
+        cover = next(p.key for p in people if verdicts[p.id].held)
+        shift_id, holder = row.id, row.person.key
+    body = {"shift": shift_id, "cover": cover, "start": start.isoformat(), "end": end.isoformat()}
+    created = call(client, world, holder, "POST", "/overrides", body).get_json()
+    assert created["guard_reason"] is None
+    held = call(client, world, cover, "POST", f"/overrides/{created['id']}/accept").get_json()
+    assert held["status"] == "awaiting_approval"
+    assert held["guard_reason"].startswith("this override raises Checkout's max load ratio from ")
+    with sessions() as session:
+        assert session.get(OverrideRow, created["id"]).guard_reason == held["guard_reason"]

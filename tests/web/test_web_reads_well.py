@@ -8,7 +8,7 @@ from support.web_support import give_csrf, holder, login, post
 from support.world import PAGES, shift_of
 
 from scheduler.services import leave
-from scheduler.store import SwapRow
+from scheduler.store import OverrideRow, SwapRow
 
 NOW = PAGES.now
 
@@ -119,3 +119,34 @@ def test_every_error_status_has_rota_words(app):
         assert errors.words(Forbidden())[0] == "Not yours to do"
         assert errors.words(BadRequest("start must be a date."))[1] == "start must be a date."
         assert errors.words(BadRequest())[0] == "Rota could not read that"
+
+
+def test_an_override_held_by_the_fairness_guard_shows_why_and_a_manager_approves_it(
+    app, world, sessions
+):
+    # Week 0's holder covering all of week 1 doubles their load, as taking the shift would.
+    week0, week1 = shift_of(sessions, "ops", 0, world), shift_of(sessions, "ops", 1, world)
+    holder_client, cover_client = app.test_client(), app.test_client()
+    login(holder_client, world.key_of(week1.person_id))
+    page = holder_client.get(f"/shifts/{week1.id}").text
+    form = page.split('id="override"')[1]
+    start = form.split('name="from" value="')[1].split('"')[0]
+    end = form.split('name="until" value="')[1].split('"')[0]
+    option = form.split(f'<option value="{week0.person_id}">')[1].split("</option>")[0]
+    assert option.endswith("max load ratio 2.00 → 4.00, needs a manager)")  # before asking
+    assert "The fairness guard would hold a cover by" in form
+    fields = {"how": "request", "start": start, "end": end, "cover_person_id": week0.person_id}
+    post(holder_client, f"/shifts/{week1.id}/override", fields)
+    login(cover_client, world.key_of(week0.person_id))
+    response = post(cover_client, "/overrides/1/accept")
+    page = cover_client.get(response.headers["Location"]).text
+    assert "it now waits for a manager&#39;s approval, because this override raises Ops" in page
+    with sessions() as session:
+        held = session.get(OverrideRow, 1)
+        assert held.status == "awaiting_approval" and "from 2.00 to 4.00" in held.guard_reason
+    manager = app.test_client()
+    login(manager, "opsboss")
+    assert "Held by the fairness guard: this override raises" in manager.get("/swaps").text
+    post(manager, "/overrides/1/approve")
+    with sessions() as session:
+        assert session.get(OverrideRow, 1).status == "accepted"

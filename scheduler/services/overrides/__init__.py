@@ -2,10 +2,11 @@
 
 The holder asks someone (`request_cover`, the cover accepts), someone offers to cover
 (`offer_cover`, the holder accepts), or a manager sets it (`assign_cover`, applied at once).
-Per the team's `swaps_need_approval`, an accepted override then waits for a manager (`approve`,
-`refuse`). Applying one splits the published assignment into pieces that the whole rulebook
-judges, and is a compare-and-set on the assignment's revision after locking its plan, as swaps
-are (services/swaps/carry_out.py): two people covering the same hours at once, one wins.
+Per the team's `swaps_need_approval`, or when the team's fairness guard holds it, an accepted
+override then waits for a manager (`approve`, `refuse`). Applying one splits the published
+assignment into pieces that the whole rulebook judges, and is a compare-and-set on the
+assignment's revision after locking its plan, as swaps are (services/swaps/carry_out.py): two
+people covering the same hours at once, one wins.
 
 Services take a session and `now`, leave the commit to the caller, and roll the session back
 when they refuse, raising the swap refusals (`SwapRefused`, `SwapNotFound`, `SwapForbidden`)
@@ -25,6 +26,7 @@ from scheduler.services.overrides.listing import (
     accepted_of,
     covers_of_rows,
     eligible_covers,
+    guard_covers,
     pending_for,
     visible_overrides,
 )
@@ -42,6 +44,7 @@ __all__ = [
     "decline",
     "eligible_covers",
     "events",
+    "guard_covers",
     "offer_cover",
     "pending_for",
     "refuse",

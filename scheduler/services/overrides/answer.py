@@ -46,7 +46,8 @@ def creator(row: OverrideRow) -> int | None:
 @rolls_back_on_refusal
 def accept(session: Session, override_id: int, actor_person_id: int, now: datetime) -> OverrideRow:
     """Accept an override asked of the actor: it applies now, or awaits a manager when the
-    team's swaps need approval.
+    team's swaps need approval or the team's fairness guard holds it; the override's
+    `guard_reason` then says why (docs/fairness.md#the-fairness-guard).
 
     Raises SwapNotFound for an unknown override, SwapForbidden when it is not the actor's to
     answer, SwapRefused when it is closed, the hours were covered meanwhile, the start has
@@ -60,11 +61,18 @@ def accept(session: Session, override_id: int, actor_person_id: int, now: dateti
         raise SwapRefused(applying.closed(row))
     actor = rows.person_actor(session, actor_person_id)
     person = session.get(PersonRow, actor_person_id)
-    if row.assignment.team.swaps_need_approval:
-        applying.check_fits(session, row.assignment, row.start, row.end, now)
+    applying.check_fits(session, row.assignment, row.start, row.end, now)
+    verdict = applying.guard(session, row.assignment, row.start, row.end, row.cover.key)
+    if row.assignment.team.swaps_need_approval or verdict.held:
         applying.refuse_if_broken(session, row.assignment, row.start, row.end, row.cover.key)
         before = applying.state(session, row)
-        applying.transition(session, row, (SwapStatus.OPEN,), status=SwapStatus.AWAITING_APPROVAL)
+        applying.transition(
+            session,
+            row,
+            (SwapStatus.OPEN,),
+            status=SwapStatus.AWAITING_APPROVAL,
+            guard_reason=verdict.reason,
+        )
         applying.record(session, row, actor, "override.accept", before, now)
         notify.send(session, notify.events(session, row, "awaiting_approval", person), now)
         return row

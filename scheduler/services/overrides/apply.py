@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from scheduler.domain.guard import GuardVerdict, judge_reports
 from scheduler.domain.model import PENDING_SWAPS, Org, PlanState, SwapStatus
 from scheduler.domain.overrides import Cover, problem_with, split
 from scheduler.services import audit
@@ -77,6 +78,28 @@ def refuse_if_broken(
     found = judge(Board(session, [row]), row, start, end, cover_key)
     if found:
         raise SwapRefused(" ".join(v.message for v in found), found)
+
+
+def guard(
+    session: Session,
+    row: AssignmentRow,
+    start: datetime,
+    end: datetime,
+    cover_key: str,
+    board: Board | None = None,
+) -> GuardVerdict:
+    """Judge covering `[start, end)` of `row` by `cover_key` by the team's fairness guard.
+
+    Compares the team's max load ratio on the plan's current pieces with that on the pieces
+    the cover would split the shift into (points by real hours); held only when the team's
+    `fairness_guard` is on (docs/fairness.md#the-fairness-guard). Pass `board` (of `row`) to
+    judge many covers on one rebuild of the plans.
+    """
+    board = board or Board(session, [row])
+    pieces = split(assignment_from_row(row), [*covers(row), Cover(start, end, cover_key)])
+    before, after = board.reports_pieces({row.id: pieces})
+    org = board.versions[0].problem.org
+    return judge_reports(org, row.team.key, before, after, "this override")
 
 
 def judge(board: Board, row: AssignmentRow, start: datetime, end: datetime, cover_key: str):

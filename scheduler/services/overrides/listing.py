@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from scheduler.domain.guard import GuardVerdict
 from scheduler.domain.model import PENDING_SWAPS, PlanState, SwapStatus
-from scheduler.services.overrides.apply import judge
+from scheduler.services.overrides.apply import guard, judge
 from scheduler.services.swaps.check import Board
 from scheduler.store import (
     AssignmentRow,
@@ -124,3 +125,13 @@ def eligible_covers(
         if not judge(board, row, start, end, person.key):
             found.append(person)
     return sorted(found, key=lambda p: (p.name, p.key))
+
+
+def guard_covers(
+    session: Session, row: AssignmentRow, start: datetime, end: datetime, people: list[PersonRow]
+) -> dict[int, GuardVerdict]:
+    """Return, by person id, what each of `people` covering `[start, end)` of the shift does to
+    the team's max load ratio, and whether the fairness guard would hold it for a manager
+    (docs/fairness.md#the-fairness-guard)."""
+    board = Board(session, [row])
+    return {p.id: guard(session, row, start, end, p.key, board) for p in people}
