@@ -49,6 +49,11 @@ TEAM_METRICS = (
         lambda t: len(t.gaps),
     ),
     TeamMetric(
+        "rota_uncovered_shifts",
+        "Published shifts not yet started held by someone who left the org or the team.",
+        lambda t: t.uncovered_shifts,
+    ),
+    TeamMetric(
         "rota_team_plan_days_left",
         "Days until the published shifts from now stop being back to back (0: nobody on call).",
         lambda t: t.days_left,

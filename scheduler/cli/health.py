@@ -77,6 +77,7 @@ def _org_json(o) -> dict:
                 "max_on_call_share": t.max_on_call_share,
                 "on_call_share": t.on_call_share,
                 "coverage_gaps": [g.isoformat() for g in t.gaps],
+                "uncovered_shifts": t.uncovered_shifts,
                 "covered_until": t.covered_until.isoformat() if t.covered_until else None,
                 "days_left": round(t.days_left, 2),
                 "swaps_pending": t.swaps_pending,

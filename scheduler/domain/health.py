@@ -65,7 +65,9 @@ class TeamHealth:
     shifts from now on stop being back to back (None: nobody is on call now); `days_left` the days
     from now to then (0 when nobody is); `next_shift` the start of the first published shift
     not yet ended (None: none ahead); `swaps_pending` counts swaps still open or awaiting
-    approval on shifts not yet started.
+    approval on shifts not yet started. `uncovered` says, one sentence per leaver and plan,
+    which shifts not yet started are held by someone who left the org or the team
+    (docs/health.md#uncovered-shifts); `uncovered_shifts` counts those shifts.
     """
 
     team: str
@@ -81,6 +83,8 @@ class TeamHealth:
     next_shift: datetime | None
     trainees: tuple[TraineeProgress, ...]
     swaps_pending: int
+    uncovered: tuple[str, ...] = ()
+    uncovered_shifts: int = 0
 
     @property
     def max_on_call_share(self) -> float:
@@ -100,6 +104,7 @@ class TeamHealth:
             found.append(
                 f"{self.name}: {len(self.gaps)} shift{plural} without a primary from {first}"
             )
+        found += [f"{self.name}: {sentence}" for sentence in self.uncovered]
         if self.covered_until is None:
             ahead = (
                 f"the published plan starts {self.next_shift:%Y-%m-%d %H:%M} UTC"

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ from scheduler.domain.health import (
 from scheduler.domain.model import PENDING_SWAPS, Role
 from scheduler.domain.shifts import local_midnight, make_problem
 from scheduler.services import planning
+from scheduler.services.departures import Uncovered, uncovered_shifts
 from scheduler.store import AssignmentRow, OrgRow, PlanRow, SwapRow, TeamRow, published
 from scheduler.store.convert import org_from_rows
 
@@ -73,6 +75,7 @@ def org_health(session: Session, org_row: OrgRow, now: datetime) -> OrgHealth:
     gaps = _gaps(session, org_row, org, ahead, now)
     trainees = _trainees(session, org_row, org, now)
     swaps = _swaps_pending(session, org_row.id, now)
+    uncovered = _uncovered(session, org_row.id, now)
     teams = []
     for team in org.teams:
         members = [m for m in team.members if m in org.people_by_id]
@@ -94,6 +97,8 @@ def org_health(session: Session, org_row: OrgRow, now: datetime) -> OrgHealth:
                 next_shift=min(mine)[0] if mine else None,
                 trainees=tuple(t for t in trainees if t.person in members),
                 swaps_pending=swaps.get(team.id, 0),
+                uncovered=tuple(u.sentence() for u in uncovered[team.id]),
+                uncovered_shifts=sum(len(u.assignments) for u in uncovered[team.id]),
             )
         )
     return OrgHealth(
@@ -202,3 +207,16 @@ def _swaps_pending(session: Session, org_id: int, now: datetime) -> dict[str, in
         .group_by(TeamRow.key)
     )
     return dict(session.execute(query).all())
+
+
+def _uncovered(session: Session, org_id: int, now: datetime) -> dict[str, list[Uncovered]]:
+    """Return, per team key, the org's uncovered shifts (services.departures), each leaver's
+    shifts of that team only."""
+    found: dict[str, list[Uncovered]] = defaultdict(list)
+    for u in uncovered_shifts(session, org_id, now):
+        by_team: dict[str, list[AssignmentRow]] = defaultdict(list)
+        for row in u.assignments:
+            by_team[row.team.key].append(row)
+        for team, held in by_team.items():
+            found[team].append(replace(u, assignments=tuple(held)))
+    return found

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain import model
 from scheduler.services import audit, departures
+from scheduler.services.notify import events as notices
 from scheduler.store import (
     HistoryRow,
     MembershipRow,
@@ -58,7 +59,8 @@ def import_org(session: Session, org: model.Org, actor: str, now: datetime) -> I
 
     A person the file no longer lists leaves the org: their accounts are disabled and their
     feed tokens revoked (`departures.leave_org`), and their published shifts from `now` on are
-    reported as uncovered. One who comes back is active again, without those accounts and
+    reported as uncovered, and the teams' managers told once (`notify.events.shifts_uncovered`,
+    in this transaction). One who comes back is active again, without those accounts and
     tokens.
     """
     validate(org)
@@ -70,7 +72,9 @@ def import_org(session: Session, org: model.Org, actor: str, now: datetime) -> I
     importer.history(org, people, teams)
     importer.departures()
     session.flush()
-    uncovered = [u.sentence() for u in departures.uncovered_shifts(session, org_row.id, now)]
+    found = departures.uncovered_shifts(session, org_row.id, now)
+    notices.shifts_uncovered(session, found, now)
+    uncovered = [u.sentence() for u in found]
     return ImportResult(org_id=org_row.id, changes=importer.changes, uncovered=uncovered)
 
 

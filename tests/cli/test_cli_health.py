@@ -94,3 +94,35 @@ def test_an_empty_database_exits_2(rota, engine):
     result = rota("health")
     assert result.exit_code == 2
     assert "no org imported yet" in result.output
+
+
+def test_a_leaver_s_shifts_ahead_make_the_rotation_unhealthy(rota, world, sessions):
+    from sqlalchemy import select
+    from support.builders import build_small_team_org, without
+
+    from scheduler.services.importer import import_org
+    from scheduler.store import AssignmentRow
+
+    now = HEALTHY.now
+    with sessions() as session:
+        ahead = session.scalars(
+            select(AssignmentRow).where(AssignmentRow.start >= now).order_by(AssignmentRow.start)
+        ).first()
+        leaver, name = ahead.person.key, ahead.person.name
+        count = sum(
+            1 for a in ahead.plan.assignments if a.person_id == ahead.person_id and a.start >= now
+        )
+    with sessions.begin() as session:
+        import_org(session, without(build_small_team_org(4, name="Healthy Org"), leaver), "t", now)
+    result = rota("health", "--json", "--now", now.isoformat())
+    assert result.exit_code == 1
+    (team,) = json.loads(result.stdout)["orgs"][0]["teams"]
+    assert team["healthy"] is False and team["uncovered_shifts"] == count
+    said = [p for p in team["problems"] if "who left the org" in p]
+    shifts = "1 shift" if count == 1 else f"{count} shifts"
+    assert said == [
+        f"Ops: {shifts} of {name}, who left the org, {'is' if count == 1 else 'are'} uncovered: "
+        "re-plan from 2027-01-04 (8 weeks; started shifts stay)"
+    ]
+    table = rota("health", "--now", now.isoformat()).stdout
+    assert said[0] in table

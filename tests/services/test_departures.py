@@ -126,3 +126,29 @@ def test_a_draft_made_before_someone_left_is_not_published(sessions, world):
         planning.publish(session, drafted.plan_id, "m", NOW)
     assert f"'{ahead}' is not a person of Acme Checkout" in str(refused.value)
     assert f"Re-plan {API.weeks} weeks from {START}" in str(refused.value)
+
+
+def test_the_team_s_managers_are_told_once_of_a_leaver_s_shifts(sessions, world):
+    rows = live_rows(sessions, world.plan_id)
+    ahead = next(k for s, _, k in rows if s >= NOW)
+    result = reimport(sessions, without(team_org(), ahead))
+    reimport(sessions, without(team_org(), ahead))  # the same file again: nobody told anew
+    with sessions() as session:
+        told = session.scalars(
+            select(store.NotificationRow).where(store.NotificationRow.kind == "shift.uncovered")
+        ).all()
+        manager = accounts.user_by_name(session, "manager")
+        assert [(n.user_id, n.person_id) for n in told] == [(manager.id, None)]
+        assert told[0].body == f"Checkout: {result.uncovered[0]}."
+        assert told[0].link == "/plans/" and "left the org" in told[0].subject
+
+
+def test_a_failed_import_tells_nobody(sessions, world):
+    rows = live_rows(sessions, world.plan_id)
+    ahead = next(k for s, _, k in rows if s >= NOW)
+    with pytest.raises(RuntimeError), sessions.begin() as session:
+        import_org(session, without(team_org(), ahead), "test", NOW)
+        raise RuntimeError("the import's transaction fails after it")
+    with sessions() as session:
+        kinds = session.scalars(select(store.NotificationRow.kind)).all()
+        assert "shift.uncovered" not in kinds

@@ -54,6 +54,7 @@ def test_metrics_agree_with_rota_health(client, sessions, clock):
         assert samples[("rota_team_healthy", labels)] == team.healthy
         assert samples[("rota_team_trained_members", labels)] == team.trained
         assert samples[("rota_team_coverage_gaps", labels)] == len(team.gaps)
+        assert samples[("rota_uncovered_shifts", labels)] == team.uncovered_shifts == 0
         assert samples[("rota_team_plan_days_left", labels)] == pytest.approx(team.days_left)
         assert samples[("rota_team_max_load_ratio", labels)] == pytest.approx(team.max_load_ratio)
         assert samples[("rota_team_max_on_call_share", labels)] == pytest.approx(
@@ -157,3 +158,29 @@ def test_the_deploy_files_use_only_exported_metric_names(client):
     assert used <= set(metric_names())
     scraped = {name for name, _ in scrape(client)}
     assert used <= scraped, used - scraped  # the SWAPS world exports every family
+
+
+@pytest.mark.parametrize("scenario", [HEALTHY])
+def test_a_leaver_s_shifts_ahead_are_exported_as_uncovered(client, sessions, clock, scenario):
+    from sqlalchemy import select
+    from support.builders import build_small_team_org, without
+
+    from scheduler.services.importer import import_org
+    from scheduler.store import AssignmentRow
+
+    with sessions() as session:
+        ahead = session.scalars(
+            select(AssignmentRow).where(AssignmentRow.start >= clock.now)
+        ).first()
+        leaver = ahead.person
+        count = sum(
+            1 for a in ahead.plan.assignments if a.person_id == leaver.id and a.start >= clock.now
+        )
+        leaver = leaver.key
+    with sessions.begin() as session:
+        org = without(build_small_team_org(4, name="Healthy Org"), leaver)
+        import_org(session, org, "t", clock.now)
+    samples = scrape(client)
+    labels = (("org", "Healthy Org"), ("team", "ops"))
+    assert samples[("rota_uncovered_shifts", labels)] == count > 0
+    assert samples[("rota_team_healthy", labels)] == 0

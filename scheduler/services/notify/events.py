@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain.changes import change_sentence
 from scheduler.domain.model import SwapStatus
+from scheduler.services.departures import Uncovered
 from scheduler.services.notify.outbox import enqueue, team_message
 from scheduler.services.swaps.rows import label
 from scheduler.store import (
@@ -32,7 +34,7 @@ from scheduler.store import (
     team_from_row,
 )
 
-SWAPS_PAGE, SHIFTS_PAGE = "/swaps", "/me/shifts"
+SWAPS_PAGE, SHIFTS_PAGE, PLANS_PAGE = "/swaps", "/me/shifts", "/plans/"
 LISTED_CHANGES = 20  # a team's webhook message lists at most this many changes
 STARTING_WITHIN = timedelta(hours=24)
 
@@ -275,6 +277,57 @@ def shifts_starting(session: Session, now: datetime, within: timedelta = STARTIN
         except IntegrityError:
             continue  # another sender's scan reminded them a moment ago
         added += 1
+    return added
+
+
+def shifts_uncovered(session: Session, uncovered: Iterable[Uncovered], now: datetime) -> int:
+    """Tell each team's active managers of the shifts ahead that leavers leave uncovered
+    (kind `shift.uncovered`, one notification per leaver, plan and team); return how many.
+
+    For the import that makes someone leave (`departures.uncovered_shifts` gives `uncovered`),
+    in its transaction. Once only: the dedupe key names the leaver, the first uncovered shift
+    of the team and the manager's account, so importing the same file again tells nobody anew.
+    The team's webhook hears of each leaver once too.
+    """
+    added = 0
+    for u in uncovered:
+        by_team: dict[int, list[AssignmentRow]] = defaultdict(list)
+        for row in u.assignments:
+            by_team[row.team_id].append(row)
+        for held in by_team.values():
+            added += _tell_managers(session, replace(u, assignments=tuple(held)), now)
+    return added
+
+
+def _tell_managers(session: Session, u: Uncovered, now: datetime) -> int:
+    """Tell the managers of one team of one leaver's uncovered shifts there, once each."""
+    first = u.assignments[0]
+    managers = session.scalars(
+        select(UserRow)
+        .join(ManagerRow, ManagerRow.user_id == UserRow.id)
+        .where(ManagerRow.team_id == first.team_id, UserRow.active.is_(True))
+        .order_by(UserRow.id)
+    ).all()
+    keys = {user.id: f"shift.uncovered:{first.person_id}:{first.id}:{user.id}" for user in managers}
+    told = set(
+        session.scalars(
+            select(NotificationRow.dedupe_key).where(NotificationRow.dedupe_key.in_(keys.values()))
+        )
+    )
+    text = f"{first.team.name}: {u.sentence()}."
+    subject = (
+        f"{u.person_name} left {u.left}: {_count(len(u.assignments), 'shift')} of "
+        f"{first.team.name} uncovered"
+    )
+    added = 0
+    for user in managers:
+        if keys[user.id] in told:
+            continue
+        enqueue(session, user, "shift.uncovered", subject, text, now, link=PLANS_PAGE,
+                dedupe_key=keys[user.id])  # fmt: skip
+        added += 1
+    if added:
+        team_message(session, first.team, text, now)
     return added
 
 
