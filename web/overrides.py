@@ -41,7 +41,8 @@ def parse_local(text: str | None, field: str, zone: ZoneInfo) -> datetime:
 def shift_context(session, row, now: datetime) -> dict:
     """What a shift's page shows of overrides: the covers, the pending ones, and the form.
 
-    The form's range comes from ?from= and ?until= (team-local), else the rest of the shift;
+    The form's range comes from ?from= and ?until= (team-local), else the first stretch of the
+    rest of the shift that nobody covers yet;
     `takers` are the people who could cover it without breaking a rule; `guard` maps each
     taker's id to what their covering does to the team's max load ratio (the fairness guard).
     """
@@ -57,7 +58,7 @@ def shift_context(session, row, now: datetime) -> dict:
     if not (member or manager):
         return context
     try:
-        start, end = rest_of_shift(assignment_from_row(row), now)
+        start, end = first_free(rest_of_shift(assignment_from_row(row), now), covers)
         if request.args.get("from"):
             start = parse_local(request.args.get("from"), "from", zone)
         if request.args.get("until"):
@@ -86,6 +87,19 @@ def shift_context(session, row, now: datetime) -> dict:
         form["error"] = str(refused)
     context["override_form"] = form
     return context
+
+
+def first_free(span: tuple[datetime, datetime], covers) -> tuple[datetime, datetime]:
+    """Return the first part of `span` (UTC start, end) outside the accepted `covers`
+    (OverrideRows); `span` itself when it is all covered (the form then says why not)."""
+    start, end = span
+    for cover in sorted(covers, key=lambda o: o.start):
+        if cover.start <= start < cover.end:
+            start = cover.end
+        elif start < cover.start < end:
+            end = cover.start
+            break
+    return (start, end) if start < end else span
 
 
 @bp.route("/shifts/<int:assignment_id>/override", methods=("POST",))
