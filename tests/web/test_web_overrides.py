@@ -62,6 +62,11 @@ def test_the_holder_of_a_started_week_hands_off_an_evening_and_the_cover_accepts
         assert f"Wed 19:00–Thu 00:00 covered by {name}" in page
         assert EVIL not in page
     assert "Covering for others" in taker.get("/me/shifts").text
+    # The form now starts on the first stretch nobody covers, not on a range it must refuse.
+    form = holder.get(f"/shifts/{shift.id}").text.split('id="override"')[1]
+    assert 'name="from" value="2027-01-05T12:00"' in form
+    assert 'name="until" value="2027-01-06T18:00"' in form
+    assert "overlaps" not in form
 
 
 def test_bad_ranges_are_refused_with_a_sentence_and_nothing_is_stored(app, world, sessions):
