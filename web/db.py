@@ -30,8 +30,9 @@ def readers(app: Flask | None = None) -> store.sessionmaker[store.Session]:
     return (app or current_app).extensions["rota.readers"]
 
 
-# GET requests that write all the same: a feed stores the revisions of events it shows.
-WRITING_READS = ("feeds",)
+# GET requests that write all the same (a feed reads, and stores the revisions of new or
+# changed events in a transaction of its own: feedstore's `writer`).
+WRITING_READS: tuple[str, ...] = ()
 # POSTs that only read: signing in checks a password and writes nothing of its own (the
 # throttle counts attempts in its own transaction, which on SQLite must not wait for this one).
 READING_POSTS = ("auth.login",)

@@ -12,7 +12,7 @@ import hashlib
 from flask import Blueprint, Response, abort, request
 
 from scheduler.services import accounts, feedstore
-from web import viewer
+from web import db, viewer
 from web.db import get_session
 
 bp = Blueprint("feeds", __name__)
@@ -33,14 +33,13 @@ def feed(token: str) -> Response:
     now = viewer.now()
     try:
         if row.person_id is not None:
-            body = feedstore.person_feed_bytes(session, row.person_id, now)
+            body = feedstore.person_feed_bytes(session, row.person_id, now, db.sessions())
         elif row.team_id is not None:
-            body = feedstore.team_feed_bytes(session, row.team_id, now)
+            body = feedstore.team_feed_bytes(session, row.team_id, now, db.sessions())
         else:
             abort(404)
     except LookupError:  # the person or team has left the org since the token was issued
         abort(404)
-    session.commit()  # revisions of events seen for the first time, or changed
     etag = hashlib.sha256(body).hexdigest()
     headers = {
         "ETag": f'"{etag}"',

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, g, request, url_for
 
+from scheduler.domain.orgvalues import FIRST_DAY, LAST_DAY
 from scheduler.domain.overrides import rest_of_shift
 from scheduler.services import overrides, swaps
 from scheduler.store import OverrideRow, assignment_from_row
@@ -27,7 +28,8 @@ LOCAL_MINUTE = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
 def parse_local(text: str | None, field: str, zone: ZoneInfo) -> datetime:
     """Read a team-local 'YYYY-MM-DDTHH:MM' as an aware datetime (UTC).
 
-    Raises SwapRefused naming the field when it is missing or not such a time.
+    Raises SwapRefused naming the field when it is missing, not such a time, or outside the
+    supported years (docs/org-file.md#limits).
     """
     try:
         local = datetime.strptime((text or "").strip(), LOCAL_MINUTE)
@@ -35,6 +37,10 @@ def parse_local(text: str | None, field: str, zone: ZoneInfo) -> datetime:
         raise swaps.SwapRefused(
             f"{field.capitalize()} must be a local time like 2027-01-12T18:00 ({zone.key})."
         ) from None
+    if not FIRST_DAY <= local.date() <= LAST_DAY:
+        raise swaps.SwapRefused(
+            f"{field.capitalize()} must be between {FIRST_DAY} and {LAST_DAY} ({zone.key})."
+        )
     return local.replace(tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
 

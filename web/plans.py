@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import (
@@ -18,6 +19,7 @@ from flask import (
 )
 from werkzeug.exceptions import ServiceUnavailable
 
+from scheduler.domain.orgvalues import LAST_DAY
 from scheduler.services import comparison, departures, planning, rights
 from scheduler.store import PlanRow
 from web import auth, errors, inputs, viewer
@@ -113,6 +115,12 @@ def generate():
         abort(400, description="Give a start date like 2027-01-04 and a number of weeks.")
     if not 1 <= weeks <= MAX_WEEKS:
         abort(400, description=f"Plan between 1 and {MAX_WEEKS} weeks.")
+    if start + timedelta(weeks=weeks) > LAST_DAY + timedelta(days=1):
+        abort(
+            400,
+            description=f"{weeks} weeks from {start} run past the last supported day {LAST_DAY}: "
+            "start earlier or plan fewer weeks.",
+        )
     job = _jobs().start(current_app._get_current_object(), org.id, start, weeks, viewer.actor())
     return redirect(url_for("plans.job", job_id=job.id))
 

@@ -64,7 +64,8 @@ def parse_date(_ctx, _param, value: str | None) -> date | None:
 
 
 def parse_time(_ctx, _param, value: str | None) -> datetime | None:
-    """Parse an ISO time with a UTC offset (click callback), returned in UTC."""
+    """Parse an ISO time with a UTC offset (click callback), returned in UTC; a bad one, or one
+    outside the years 1900 to 2200 (docs/org-file.md#limits), is a usage error (exit 2)."""
     if value is None:
         return None
     try:
@@ -73,6 +74,10 @@ def parse_time(_ctx, _param, value: str | None) -> datetime | None:
         raise click.BadParameter(f"{value!r} is not a time like 2027-02-01T09:00+00:00") from None
     if parsed.tzinfo is None:
         raise click.BadParameter(f"{value!r} needs a UTC offset, e.g. 2027-02-01T09:00+00:00")
+    from scheduler.domain.orgvalues import FIRST_DAY, LAST_DAY
+
+    if not FIRST_DAY <= parsed.date() <= LAST_DAY:  # before converting: year 1 can overflow
+        raise click.BadParameter(f"{value} is outside the supported years 1900 to 2200")
     return parsed.astimezone(UTC)
 
 

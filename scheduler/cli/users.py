@@ -153,7 +153,8 @@ def users_token(username, revoke_old, db_url):
 @users.command("list")
 @db_option
 def users_list(db_url):
-    """List the accounts and their roles."""
+    """List the accounts: username, person id (or -), roles, and "(disabled)" for an account
+    that may not sign in (docs/cli.md#rota-users)."""
     from scheduler.services import accounts
 
     with database(db_url) as sessions, sessions() as session:
@@ -161,4 +162,5 @@ def users_list(db_url):
             roles = (["admin"] if user.is_admin else []) + (["planner"] if user.is_planner else [])
             roles += [f"manager:{t}" for t in teams]
             person = user.person.key if user.person else "-"
-            echo(f"{user.username}\t{person}\t{' '.join(roles) or 'engineer'}")
+            state = "" if user.active else " (disabled)"
+            echo(f"{user.username}\t{person}\t{' '.join(roles) or 'engineer'}{state}")

@@ -125,6 +125,7 @@ def read_ics(data: bytes, source: str, zone: str, until: datetime) -> list[Calen
         uid = _clean(str(event.get("UID", ""))) or "(no UID)"
         if event.get("DTSTART") is None:
             raise CalendarError(f"{source}: event {uid} has no start (DTSTART)")
+        _check_years(event, uid, source)
         start = _utc(event.decoded("DTSTART"), tz)
         if event.get("DTEND") is not None and _utc(event.decoded("DTEND"), tz) <= start:
             raise CalendarError(
@@ -278,6 +279,26 @@ def _event_end(event, start: datetime, tz: ZoneInfo) -> datetime:
     if not isinstance(event.decoded("DTSTART"), datetime):  # an all-day event: one day
         return _utc(event.decoded("DTSTART") + timedelta(days=1), tz)
     return start
+
+
+def _check_years(event, uid: str, source: str) -> None:
+    """Refuse an event starting or ending outside the supported years, as written (before any
+    zone is applied, so that year 1 cannot overflow): the expansion window would otherwise
+    leave it out without a word (docs/history.md#all-or-nothing)."""
+    for key in ("DTSTART", "DTEND"):
+        if event.get(key) is None:
+            continue
+        value = event.decoded(key)
+        day = value.date() if isinstance(value, datetime) else value
+        if not FIRST_DAY <= day <= LAST_DAY:
+            written = day.isoformat()
+            if isinstance(value, datetime):
+                utc = value.tzinfo is not None and value.utcoffset() == timedelta(0)
+                written += f"T{value:%H:%M}" + ("Z" if utc else "")
+            raise CalendarError(
+                f"{source}: event {uid} at {written}: "
+                f"dates must lie between {FIRST_DAY} and {LAST_DAY}"
+            )
 
 
 def _utc(value: date | datetime, tz: ZoneInfo) -> datetime:

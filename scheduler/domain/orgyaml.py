@@ -21,7 +21,7 @@ DEEPEST = 32  # nesting of lists and mappings (an org file needs 5)
 LONGEST_TEXT = 200  # characters of a name, site or email (the database keeps 200)
 # C0 and C1 controls (tabs and newlines included), the bidirectional overrides and isolates,
 # and the line and paragraph separators (U+2028, U+2029), which break lines in CSV and feeds.
-UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 
 
 class OrgFileError(Exception):

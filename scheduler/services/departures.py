@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from scheduler.domain import model
+from scheduler.domain.model import SwapStatus
 from scheduler.services import accounts, audit
 from scheduler.store import (
     AssignmentRow,
@@ -70,12 +71,13 @@ def uncovered_shifts(session: Session, org_id: int, now: datetime) -> list[Uncov
     """Return the org's uncovered shifts, one entry per person and live plan, earliest first.
 
     A published assignment is uncovered when its shift starts at or after `now` (aware) and its
-    person is inactive (left the org) or no longer a member of the shift's active team. Shifts
-    that have started are history and never listed.
+    person is inactive (left the org) or no longer a member of the shift's active team; so is
+    one with an accepted cover (docs/rules.md#overrides), not yet started, by such a person
+    (listed under the cover). Shifts and covers that have started are history, never listed.
     """
     rows = session.scalars(
         published(org_id, active_teams=True)
-        .where(AssignmentRow.start >= now)
+        .where(AssignmentRow.end > now)
         .options(joinedload(AssignmentRow.person), joinedload(AssignmentRow.team))
     ).all()
     members = set(
@@ -87,18 +89,27 @@ def uncovered_shifts(session: Session, org_id: int, now: datetime) -> list[Uncov
         ).all()
     )
     grouped: dict[tuple[int, int, str], list[AssignmentRow]] = defaultdict(list)
+
+    def check(row: AssignmentRow, person: PersonRow) -> None:
+        if not person.active:
+            grouped[(row.plan_id, person.id, LEFT_ORG)].append(row)
+        elif (row.team_id, person.id) not in members:
+            grouped[(row.plan_id, person.id, f"{LEFT_TEAM} {row.team.name}")].append(row)
+
     for row in rows:
-        if not row.person.active:
-            grouped[(row.plan_id, row.person_id, LEFT_ORG)].append(row)
-        elif (row.team_id, row.person_id) not in members:
-            grouped[(row.plan_id, row.person_id, f"{LEFT_TEAM} {row.team.name}")].append(row)
+        if row.start >= now:
+            check(row, row.person)
+        for cover in row.overrides:  # hours not yet started that someone covers for the holder
+            if cover.status == SwapStatus.ACCEPTED and cover.start >= now:
+                check(row, cover.cover)
     found = []
-    for (plan_id, _person_id, left), held in grouped.items():
-        plan = session.get(PlanRow, plan_id)
+    for (plan_id, person_id, left), held in grouped.items():
+        plan, person = session.get(PlanRow, plan_id), session.get(PersonRow, person_id)
+        held = sorted(set(held), key=lambda a: (a.start, a.id))
         found.append(
             Uncovered(
-                person_key=held[0].person.key,
-                person_name=held[0].person.name,
+                person_key=person.key,
+                person_name=person.name,
                 left=left,
                 plan_id=plan_id,
                 replan_start=plan.start,

@@ -34,10 +34,18 @@ from scheduler.domain.model import SwapStatus
 LOOKBACK = timedelta(days=30)
 
 Render = Callable[[Mapping[str, EventRevision] | None], Calendar]
+Writer = Callable[[], Session]
 
 
-def person_feed_bytes(session: Session, person_id: int, now: datetime) -> bytes:
-    """Render the feed of one person's published shifts, across all of their teams."""
+def person_feed_bytes(
+    session: Session, person_id: int, now: datetime, writer: Writer | None = None
+) -> bytes:
+    """Render the feed of one person's published shifts, across all of their teams.
+
+    Revisions are recorded through `session`, or, when `writer` (a session factory) is given,
+    in a transaction of their own opened only when an event is new or changed: a feed that
+    reads what it showed before then takes no write lock, so a long writer never stalls it.
+    """
     person = session.get(store.PersonRow, person_id)
     if person is None or not person.active:
         raise LookupError(f"no active person with id {person_id}")
@@ -67,11 +75,14 @@ def person_feed_bytes(session: Session, person_id: int, now: datetime) -> bytes:
     def render(revisions):
         return person_feed(org, assignments, person.key, now, revisions)
 
-    return _render_with_revisions(session, person.org_id, render, now)
+    return _render_with_revisions(session, person.org_id, render, now, writer)
 
 
-def team_feed_bytes(session: Session, team_id: int, now: datetime) -> bytes:
-    """Render the feed of one team's rotation: every role on every published shift."""
+def team_feed_bytes(
+    session: Session, team_id: int, now: datetime, writer: Writer | None = None
+) -> bytes:
+    """Render the feed of one team's rotation: every role on every published shift
+    (`writer` as for `person_feed_bytes`)."""
     team = session.get(store.TeamRow, team_id)
     if team is None or not team.active:
         raise LookupError(f"no active team with id {team_id}")
@@ -82,7 +93,7 @@ def team_feed_bytes(session: Session, team_id: int, now: datetime) -> bytes:
     def render(revisions):
         return team_feed(org, assignments, team.key, now, revisions)
 
-    return _render_with_revisions(session, team.org_id, render, now)
+    return _render_with_revisions(session, team.org_id, render, now, writer)
 
 
 def _published_rows(session: Session, org_id: int, now: datetime, condition):
@@ -120,11 +131,23 @@ def _org(
     )
 
 
-def _render_with_revisions(session: Session, org_id: int, render: Render, now: datetime) -> bytes:
+def _render_with_revisions(
+    session: Session, org_id: int, render: Render, now: datetime, writer: Writer | None
+) -> bytes:
     """Render once to fingerprint every event, bring its revision up to date, render for real."""
     draft = render(None)
     prints = fingerprints(draft)
-    revisions = _revisions(session, org_id, prints, now)
+    keys = {_key(org_id, uid): uid for uid in prints}
+    rows = _read(session, keys)
+    if all(k in rows and revise(_known(rows[k]), prints[u], now) == _known(rows[k]).revision
+           for k, u in keys.items()):  # fmt: skip
+        revisions = {keys[k]: _known(row).revision for k, row in rows.items()}
+    elif writer is None:
+        revisions = _revisions(session, org_id, prints, now)
+    else:
+        with writer() as target:
+            revisions = _revisions(target, org_id, prints, now)
+            target.commit()
     return feed_bytes(render(revisions))
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain.orgvalues import FIRST_DAY, LAST_DAY
 from scheduler.domain.shifts import local_midnight
+from scheduler.domain.text import inert
 from scheduler.services import audit
 from scheduler.store import AssignmentRow, PersonRow, TimeOffRow, published
 
@@ -42,7 +43,13 @@ def add_leave(
     actor: str,
     now: datetime,
 ) -> TimeOffRow:
-    """Record leave (or an avoid request) of a person for `[start, end)`."""
+    """Record leave (or an avoid request) of a person for `[start, end)`.
+
+    The note is stored without terminal escapes, control or bidirectional characters (the
+    pages, the API and the audit show it: docs/security.md#user-text); blank is None.
+    Raises LeaveError for a bad kind, naive or reversed times, years outside 1900-2200, or
+    an unknown person.
+    """
     if kind not in KINDS:
         raise LeaveError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     if start.tzinfo is None or end.tzinfo is None:
@@ -54,7 +61,12 @@ def add_leave(
     if person is None:
         raise LeaveError(f"there is no person #{person_id}")
     row = TimeOffRow(
-        person_id=person.id, kind=kind, start=start, end=end, note=note or None, source=source
+        person_id=person.id,
+        kind=kind,
+        start=start,
+        end=end,
+        note=inert(note or "").strip() or None,
+        source=source,
     )
     session.add(row)
     session.flush()

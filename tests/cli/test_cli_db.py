@@ -431,6 +431,7 @@ def test_users_disable_ends_sessions_sign_in_and_api_tokens(rota, sessions):
         assert accounts.authenticate(session, "robot", "a-long-password") is None
         assert accounts.lookup_token(session, "api", token) is None
     assert rota("users", "disable", "nobody").exit_code == 2
+    assert "robot\t-\tengineer (disabled)" in rota("users", "list").stdout
 
 
 def _without(key: str) -> str:

@@ -88,6 +88,11 @@ def test_bad_input_exits_2_and_names_it(rota, world):
     assert unknown.exit_code == 2 and "no org named 'Nope'" in unknown.output
     naive = rota("health", "--now", "2027-01-05T12:00")
     assert naive.exit_code == 2 and "needs a UTC offset" in naive.output
+    # Year 1 east of UTC is year 0 in UTC (an OverflowError before); 9999 is out of range too.
+    for far in ("0001-01-01T00:00+05:00", "9999-12-31T23:59+00:00"):
+        result = rota("health", "--now", far)
+        assert result.exit_code == 2, result.output
+        assert "outside the supported years 1900 to 2200" in result.output
 
 
 def test_an_empty_database_exits_2(rota, engine):

@@ -141,6 +141,11 @@ def test_unknown_people_exit_2_naming_them_and_their_events(tmp_path):
             "SUMMARY:Ken Thompson\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
             "event a at 2026-11-02T15:00Z (ada) and event b at 2026-11-05T15:00Z (ken) overlap",
         ),
+        (  # before the supported years: refused, not silently left out of the window
+            "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:old\r\nDTSTART:00010101T090000Z\r\n"
+            "DTEND:00010108T090000Z\r\nSUMMARY:Ada Lovelace\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            "event old at 0001-01-01T09:00Z: dates must lie between 1900-01-01 and 2200-12-31",
+        ),
     ],
 )
 def test_a_file_not_understood_exits_2_naming_file_event_and_reason(tmp_path, text, reason):

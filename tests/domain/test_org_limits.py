@@ -57,6 +57,7 @@ def test_the_sample_is_within_the_limits() -> None:
         ("name: Ada Lovelace", 'name: "Ada\\0Lovelace"', "people[0].name", "U+0000"),
         ("name: Ada Lovelace", 'name: "Ada\\e]0;owned\\aLovelace"', "people[0].name", "U+001B"),
         ("name: Ada Lovelace", 'name: "Ada \\u202eecalevoL"', "people[0].name", "U+202E"),
+        ("name: Ada Lovelace", 'name: "Ada \\u061cLovelace"', "people[0].name", "U+061C"),
         ("name: Ada Lovelace", 'name: "Ada\\u2028Lovelace"', "people[0].name", "U+2028"),
         ("name: Ada Lovelace", 'name: "Ada\\u2029Lovelace"', "people[0].name", "U+2029"),
         ("id: ada,", "id: " + "a" * 65 + ",", "people[0].id", "at most 64"),

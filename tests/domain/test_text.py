@@ -16,7 +16,7 @@ from scheduler.domain.text import inert
         ("Ada\x1bc", "Ada"),  # two-character escape (reset)
         ("Ada\x9b2J\x85", "Ada2J"),  # C1 controls (CSI, NEL) alone
         ("Ada \u202eecalevoL\u202c", "Ada ecalevoL"),  # bidirectional override
-        ("Ada\u2066x\u2069\u200f", "Adax"),  # isolates, marks
+        ("Ada\u2066x\u2069\u200f\u061c", "Adax"),  # isolates, marks (the Arabic letter mark too)
         ("Ada\u2028Lovelace\u2029", "AdaLovelace"),  # line and paragraph separators
         ("Ada\rLove\x08\x00\x7flace", "AdaLovelace"),  # CR, backspace, NUL, DEL
         ("two\nlines\tand a tab, Zoë, 日本", "two\nlines\tand a tab, Zoë, 日本"),  # kept

@@ -152,3 +152,36 @@ def test_a_failed_import_tells_nobody(sessions, world):
     with sessions() as session:
         kinds = session.scalars(select(store.NotificationRow.kind)).all()
         assert "shift.uncovered" not in kinds
+
+
+def test_hours_covered_by_someone_who_left_are_uncovered(sessions, world):
+    # An accepted cover moves part of a shift to the cover: when the cover leaves, those hours
+    # have nobody, though the shift's holder stays.
+    from support.override_fixtures import covers
+
+    from scheduler.services import overrides
+
+    with sessions() as session:
+        plan = session.get(store.PlanRow, world.plan_id)
+        row = min((a for a in plan.assignments if a.start >= NOW), key=lambda a: a.start)
+        start = row.start + timedelta(days=1)
+        end = start + timedelta(hours=6)
+        cover = covers(session, row, start, end)[0]
+        asked = overrides.request_cover(session, row.id, row.person_id, cover, start, end, NOW)
+        overrides.accept(session, asked.id, cover, NOW)
+        session.commit()
+        cover_key, row_id = session.get(store.PersonRow, cover).key, row.id
+    reimport(sessions, without(team_org(), cover_key))
+    with sessions() as session:
+        found = departures.uncovered_shifts(session, world.org_id, NOW)
+        theirs = [u for u in found if u.person_key == cover_key]
+        assert theirs and row_id in [a.id for a in theirs[0].assignments]
+    # The re-plan deals those hours out again: the departed cover's override is not carried.
+    drafted = planning.plan_draft(sessions, world.org_id, START, API.weeks, FAST, "m", NOW)
+    assert drafted.plan_id is not None, drafted.outcome.explanation
+    with sessions.begin() as session:
+        planning.publish(session, drafted.plan_id, "m", NOW)
+    with sessions() as session:
+        assert departures.uncovered_shifts(session, world.org_id, NOW) == []
+        live = session.get(store.PlanRow, drafted.plan_id).assignments
+        assert cover_key not in {o.cover.key for a in live for o in a.overrides}

@@ -78,3 +78,23 @@ def test_conflicts_are_the_published_shifts_the_leave_overlaps(sessions, world):
     with sessions() as session:
         assert [a.id for a in leave.conflicts(session, holder, shift.start, evening)] == [shift.id]
         assert leave.conflicts(session, holder, shift.end, shift.end.replace(hour=23)) == []
+
+
+def test_a_note_keeps_no_bidirectional_overrides_or_controls(sessions, world):
+    # U+202E would reverse what follows it on the leave page and in the API's consumers.
+    start, end = leave.whole_days(date(2027, 2, 1), date(2027, 2, 3), "UTC")
+    with sessions.begin() as session:
+        row = leave.add_leave(
+            session,
+            world.people["ana"],
+            start,
+            end,
+            note="\u202efdp.exe\x1b]0;x\x07 dentist\u2066",
+            actor="ana",
+            now=NOW,
+        )
+        assert row.note == "fdp.exe dentist"
+        blank = leave.add_leave(
+            session, world.people["ana"], start, end, note="\u202e ", actor="ana", now=NOW
+        )
+        assert blank.note is None

@@ -313,3 +313,22 @@ def test_override_events_reach_the_notifications_outbox(sessions, world):
         session.commit()
         assert kinds(user_id=boss.id) == ["override.approval"]  # the manager, not a party
         assert "override.awaiting_approval" in kinds(person_id=row.person_id)
+
+
+@pytest.mark.parametrize("party", ["holder", "cover"])
+def test_a_manager_does_not_assign_a_cover_they_are_part_of(sessions, world, party):
+    # Assigning applies at once: for a party to it, that would approve their own override.
+    with sessions() as session:
+        row = db_shift(session, world)
+        start, end = evening(row)
+        cover = covers(session, row, start, end)[0]
+        key = world.key_of(row.person_id if party == "holder" else cover)
+        boss = accounts.add_user(
+            session, "boss", None, key, manages=("db",), org_id=world.org_id, actor="t", now=NOW
+        )
+        session.commit()
+        before = snapshot(session)
+        error = refused(overrides.assign_cover, session, row.id, boss.id, cover, start, end, NOW)
+        assert "part of this override" in error.message
+        assert snapshot(session) == before
+        assert len(pieces_of(session, world, row)[2]) == 1

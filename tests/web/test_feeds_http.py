@@ -17,7 +17,7 @@ from support.icaljs import ical_js_events
 from support.world import API, Scenario, shifts
 
 from scheduler.services import accounts, feedstore, planning, swaps
-from scheduler.store import EventRevisionRow, PersonRow, TeamRow
+from scheduler.store import EventRevisionRow, OrgRow, PersonRow, TeamRow
 
 NOW = API.now
 
@@ -293,3 +293,22 @@ def test_a_served_feed_reads_the_same_in_ical_js(client, world, tmp_path):
         for uid, event in events(body).items()
     }
     assert parsed == expected
+
+
+def test_a_feed_seen_before_is_served_while_a_writer_holds_the_database(client, world, sessions):
+    # A feed only writes when an event is new or changed; polling an unchanged one takes no
+    # write lock, so a long import or publish does not stall calendar clients.
+    first = client.get(url(world.team_feeds["checkout"]))
+    assert first.status_code == 200
+    with sessions() as writer:
+        writer.add(OrgRow(name="Busy", timezone="UTC", settings={}))
+        writer.flush()  # holds SQLite's write lock until it ends
+        result: list = []
+        thread = threading.Thread(
+            target=lambda: result.append(client.get(url(world.team_feeds["checkout"]))), daemon=True
+        )
+        thread.start()
+        thread.join(5.0)
+        writer.rollback()
+    assert result, "the feed waited for the writer"
+    assert result[0].status_code == 200 and result[0].get_data() == first.get_data()

@@ -78,6 +78,8 @@ def test_bad_ranges_are_refused_with_a_sentence_and_nothing_is_stored(app, world
         ("2027-01-13T23:00", "2027-01-13T18:00"): "before it starts",
         ("2027-01-01T18:00", "2027-01-01T23:00"): "is not inside the shift",
         ("tomorrow", "2027-01-13T23:00"): "Start must be a local time like",
+        ("9999-12-31T23:00", "9999-12-31T23:59"): "Start must be between 1900-01-01 and",
+        ("0001-01-01T00:00", "0001-01-01T01:00"): "Start must be between 1900-01-01 and",
     }
     for (start, end), words in cases.items():
         data = {"how": "request", "start": start, "end": end, "cover_person_id": cover}
@@ -85,6 +87,9 @@ def test_bad_ranges_are_refused_with_a_sentence_and_nothing_is_stored(app, world
         assert response.status_code == 302
         assert words in client.get(response.headers["Location"]).text
     assert _overrides(sessions) == []
+    for bounds in ("from=9999-12-31T23:00&until=9999-12-31T23:59", "from=0001-01-01T00:00"):
+        page = client.get(f"/shifts/{shift.id}?{bounds}")
+        assert page.status_code == 200 and "From must be between 1900-01-01 and" in page.text
     data = {
         "how": "request",
         "start": "2027-01-13T18:00",

@@ -106,6 +106,9 @@ def test_bad_horizons_are_400(client, world):
     login(client, "opsboss")
     for form in ({"start": "soon", "weeks": "2"}, {"start": "2027-01-18", "weeks": "99"}):
         assert post(client, "/plans/generate", form).status_code == 400
+    # The start is in range, but the horizon would run past the last supported day (as in the CLI).
+    response = post(client, "/plans/generate", {"start": "2200-12-29", "weeks": "26"})
+    assert response.status_code == 400 and "past the last supported day 2200-12-31" in response.text
 
 
 def test_any_worker_reads_a_jobs_progress(app, client, world):

@@ -87,10 +87,17 @@ def assign_cover(
     applies at once (a manager's own decision needs no approval).
 
     Raises SwapNotFound for an unknown shift, person or user, SwapForbidden when the user does
-    not manage the team, SwapRefused as `request_cover` does.
+    not manage the team or is the shift's holder or the cover (assigning applies at once, so
+    that would approve their own override: docs/rules.md#overrides), SwapRefused as
+    `request_cover` does.
     """
     row = rows.assignment(session, assignment_id)
     user = manager(session, manager_user_id, row.team_id)
+    if user.person_id is not None and user.person_id in (row.person_id, cover_person_id):
+        raise SwapForbidden(
+            "You are part of this override; ask for it as the holder, or another manager of the "
+            "team can assign it."
+        )
     if cover_person_id == row.person_id:
         raise SwapRefused(f"{row.person.name} holds this shift already; pick another cover.")
     cover = rows.person(session, cover_person_id, row.plan.org_id)
