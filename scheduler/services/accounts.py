@@ -84,6 +84,10 @@ def add_user(
         raise AccountError(f"user {username!r} already exists")
     if password == "":
         raise AccountError("the password is empty")
+    if is_planner and not (person_key or manages or is_admin):
+        raise AccountError(
+            "a planner plans the org of their person or teams: give --person or --manager"
+        )
     org = _org(session, org_id) if person_key or manages else None
     person = _person(session, org, person_key) if person_key else None
     teams = [_team(session, org, key) for key in dict.fromkeys(manages)]

@@ -226,12 +226,15 @@ def test_users_add_prints_a_generated_password_once(rota, sessions):
 
 
 def test_users_planner_grants_and_takes_back_the_org_planner_role(rota, sessions):
-    assert rota("users", "add", "org-lead", "--planner").exit_code == 0
+    assert rota("import", TEAM_FILE).exit_code == 0
+    nowhere = rota("users", "add", "org-lead", "--planner")  # a planner of no org sees nothing
+    assert nowhere.exit_code == 2 and "give --person or --manager" in nowhere.stderr
+    assert rota("users", "add", "org-lead", "--planner", "--person", "ada").exit_code == 0
     assert rota("users", "add", "lead").exit_code == 0
     granted = rota("users", "planner", "lead")
     assert granted.exit_code == 0 and "lead is an org planner" in granted.stdout
     listing = rota("users", "list").stdout
-    assert "org-lead\t-\tplanner" in listing and "lead\t-\tplanner" in listing
+    assert "org-lead\tada\tplanner" in listing and "lead\t-\tplanner" in listing
     assert rota("users", "planner", "lead", "--revoke").exit_code == 0
     with sessions() as session:
         planners = session.scalars(
