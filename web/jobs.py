@@ -25,6 +25,7 @@ from typing import Any
 from flask import Flask
 
 from scheduler.services import planning
+from scheduler.services.progress import progress_status
 from scheduler.solve import Progress, SolveOptions
 from scheduler.solve.options import RATIO
 from web import db
@@ -66,18 +67,7 @@ class Job:
 
     def status(self) -> dict[str, Any]:
         """Return what the progress page polls for, as JSON-ready data."""
-        return {
-            "id": self.id,
-            "done": self.done,
-            "phase": self.phase,
-            "best": self.best,
-            "bound": self.bound,
-            "elapsed": round(self.elapsed(), 1),
-            "time_limit": self.time_limit,
-            "plan_id": self.plan_id,
-            "explanation": self.explanation,
-            "error": self.error,
-        }
+        return progress_status(self)
 
     def to_json(self) -> str:
         """Serialise the job for its status file."""

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain.model import Problem
 from scheduler.services import planning
+from scheduler.services.progress import progress_status
 from scheduler.services.queue.settings import QueueSettings, QueueUnavailable
 from scheduler.services.queue.tasks import (
     Merged,
@@ -64,18 +65,7 @@ class PlanStatus:
 
     def status(self) -> dict[str, Any]:
         """Return what the progress page polls for, as JSON-ready data."""
-        return {
-            "id": self.id,
-            "done": self.done,
-            "phase": self.phase,
-            "best": self.best,
-            "bound": self.bound,
-            "elapsed": round(self.elapsed(), 1),
-            "time_limit": self.time_limit,
-            "plan_id": self.plan_id,
-            "explanation": self.explanation,
-            "error": self.error,
-        }
+        return progress_status(self)
 
 
 @dataclass(frozen=True)
