@@ -3,10 +3,29 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
 
 from scheduler.cli.common import BadInput, actor, database, db_option, echo, now, org_row
+
+if TYPE_CHECKING:
+    from scheduler.store import Session
+
+
+@contextmanager
+def account_change(db_url: str | None) -> Iterator[Session]:
+    """Open one transaction for an account change; an AccountError raised in it is bad input
+    (exit 2) and rolls the whole change back."""
+    from scheduler.services import accounts
+
+    with database(db_url) as sessions, sessions.begin() as session:
+        try:
+            yield session
+        except accounts.AccountError as err:
+            raise BadInput(str(err)) from None
 
 
 @click.group()
@@ -42,23 +61,20 @@ def users_add(username, person_key, admin, planner, manages, password_stdin, org
     from scheduler.services import accounts
 
     password, generated = read_password(password_stdin)
-    with database(db_url) as sessions, sessions.begin() as session:
+    with account_change(db_url) as session:
         org_id = org_row(session, org_name).id if org_name else None
-        try:
-            accounts.add_user(
-                session,
-                username,
-                password,
-                person_key=person_key,
-                is_admin=admin,
-                is_planner=planner,
-                manages=manages,
-                org_id=org_id,
-                actor=actor(),
-                now=now(),
-            )
-        except accounts.AccountError as err:
-            raise BadInput(str(err)) from None
+        accounts.add_user(
+            session,
+            username,
+            password,
+            person_key=person_key,
+            is_admin=admin,
+            is_planner=planner,
+            manages=manages,
+            org_id=org_id,
+            actor=actor(),
+            now=now(),
+        )
     echo(f"created user {username}")
     if generated:
         echo(f"password: {password}")
@@ -73,11 +89,8 @@ def users_planner(username, revoke, db_url):
     """Make USERNAME an org planner: they may publish plans that change any team."""
     from scheduler.services import accounts
 
-    with database(db_url) as sessions, sessions.begin() as session:
-        try:
-            accounts.set_planner(session, username, not revoke, actor=actor(), now=now())
-        except accounts.AccountError as err:
-            raise BadInput(str(err)) from None
+    with account_change(db_url) as session:
+        accounts.set_planner(session, username, not revoke, actor=actor(), now=now())
     click.echo(f"{username} is {'no longer ' if revoke else ''}an org planner")
 
 
@@ -90,11 +103,8 @@ def users_passwd(username, password_stdin, db_url):
     from scheduler.services import accounts
 
     password, generated = read_password(password_stdin)
-    with database(db_url) as sessions, sessions.begin() as session:
-        try:
-            accounts.set_password(session, username, password, actor=actor(), now=now())
-        except accounts.AccountError as err:
-            raise BadInput(str(err)) from None
+    with account_change(db_url) as session:
+        accounts.set_password(session, username, password, actor=actor(), now=now())
     echo(f"new password set for {username}")
     if generated:
         echo(f"password: {password}")
@@ -105,13 +115,10 @@ def users_passwd(username, password_stdin, db_url):
 @db_option
 def users_disable(username, db_url):
     """Disable an account: no more sign-in, its sessions end, its API tokens are revoked."""
-    from scheduler.services import accounts, signin
+    from scheduler.services import signin
 
-    with database(db_url) as sessions, sessions.begin() as session:
-        try:
-            signin.disable_user(session, username, actor=actor(), now=now())
-        except accounts.AccountError as err:
-            raise BadInput(str(err)) from None
+    with account_change(db_url) as session:
+        signin.disable_user(session, username, actor=actor(), now=now())
     echo(f"disabled user {username}; their sessions and API tokens have ended")
 
 
@@ -120,13 +127,10 @@ def users_disable(username, db_url):
 @db_option
 def users_enable(username, db_url):
     """Enable a disabled account again (e.g. of a person back in the org): it may sign in."""
-    from scheduler.services import accounts, departures
+    from scheduler.services import departures
 
-    with database(db_url) as sessions, sessions.begin() as session:
-        try:
-            departures.enable_user(session, username, actor=actor(), now=now())
-        except accounts.AccountError as err:
-            raise BadInput(str(err)) from None
+    with account_change(db_url) as session:
+        departures.enable_user(session, username, actor=actor(), now=now())
     echo(f"enabled user {username}; earlier sessions and revoked tokens stay ended")
 
 
