@@ -115,15 +115,8 @@ def submit_plan(
         busy = client.get(key)
         if busy is not None:
             status = plan_status(client, busy.decode())
-            if (
-                status is not None
-                and not status.done
-                and (status.start, status.weeks)
-                == (
-                    start,
-                    weeks,
-                )
-            ):
+            same = status is not None and (status.start, status.weeks) == (start, weeks)
+            if same and not status.done:
                 return Submitted(status.id, problem)
         client.set(key, job_id, ex=settings.keep)
         Queue(settings.queue, connection=client).enqueue(
