@@ -1,8 +1,10 @@
 """Phase 1: the smallest max load ratio of one group of rotations (SPEC section 5).
 
-A direct minimisation from the max-flow floor finds a first plan (in large groups from a greedy
-fair plan as the hint), often proven at once when the floor is tight; bisection over capped
-feasibility checks then closes what is left. Each step spends CP-SAT deterministic time from
+A short direct minimisation from the max-flow floor finds a first plan (in large groups from a
+greedy fair plan as the hint), often proven at once when the floor is tight. A proof attempt
+then asks CP-SAT's probing search whether any plan beats it (usually settled in a fraction of a
+second, where the default search needs seconds); bisection over capped feasibility checks closes
+what is left. Each step spends CP-SAT deterministic time from
 the group's budget, never wall-clock slices, so the result does not depend on the machine's
 load.
 
@@ -29,7 +31,9 @@ from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 WORK_LEAST = 3.0  # deterministic seconds of phase 1 that any group may spend...
 WORK_BASE = 12.0  # ...or its part of these, shared by the groups in proportion to size...
 WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size (a 12,000-variable group: 3 s)
-FIRST_SHARE = 0.2  # of the budget for the first direct minimisation (checks settle faster)
+FIRST_SHARE = 0.05  # of the budget for the first direct minimisation (checks settle faster)
+FIRST_LEAST = 0.5  # ...but at least these deterministic seconds (large groups need them)
+PROOF_SHARE = 0.15  # of what is left for each probing proof that the best plan is optimal
 CHECK_SHARE = 0.25  # of what is left for each bisection check
 GREEDY_FROM = 5000  # variables from which a greedy fair plan is the first hint
 
@@ -116,7 +120,7 @@ def smallest_max_ratio(
     rm.model.minimize(z)
     if len(rm.x) >= GREEDY_FROM:
         hint(rm, greedy_plan(rm))
-    solver = cp_solver(options, work * FIRST_SHARE, budget)
+    solver = cp_solver(options, min(work, max(FIRST_LEAST, work * FIRST_SHARE)), budget)
     status, spent = run(solver, rm.model, budget)
     rm.model.clear_objective()
     left = work - spent
@@ -136,25 +140,65 @@ def smallest_max_ratio(
     if minimised:
         _raise_bound(result, solver, low, floor)
     report(result)
+    proved_at = None  # the best ratio a probing proof was last tried against
     while not result.done(enough) and left > 0:
+        if proved_at != result.best:
+            left, _ = _prove(result, options, budget, left, max(result.bound, low))
+            proved_at = result.best  # after a plan it found, bisect rather than probe again
+            report(result)
+            continue
         middle = (max(result.bound, low) + result.best) // 2
         cap(rm, z, low, middle)
         hint(rm, result.values)
         solver = cp_solver(options, left * CHECK_SHARE, budget)
         status, spent = run(solver, rm.model, budget)
         left -= spent
-        if status in SOLVED:
+        if status == cp_model.UNKNOWN:
+            # Perhaps no plan is that fair: the probing search may prove it (and then sets
+            # the bound itself, or takes a plan it found).
+            left, status = _prove(result, options, budget, left, max(result.bound, low), middle)
+            proved_at = result.best
+            if status == cp_model.UNKNOWN:
+                left = _minimise_rest(result, options, budget, left, low, floor)
+                report(result)
+                break
+        elif status in SOLVED:
             result.values = values_of(rm, solver)
             result.best = min(result.best, scaled_ratio(rm, result.values))
         elif status == cp_model.INFEASIBLE:
             result.bound = middle + 1
-        else:
-            left = _minimise_rest(result, options, budget, left, low, floor)
-            report(result)
-            break
         report(result)
     cap(rm, z, 0, top)
     return result, max(0.0, left)
+
+
+def _prove(
+    result: GroupResult,
+    options: SolveOptions,
+    budget: Budget,
+    work: float,
+    low: int,
+    high: int | None = None,
+) -> tuple[float, int]:
+    """Try to refute every ratio from `low` to `high` (default: just below the best) with the
+    probing search; return the work left and the status.
+
+    Infeasible: `high + 1` is a proven bound (the best is optimal when `high` is just below
+    it). A plan found on the way becomes the best when it is better.
+    """
+    rm = result.rm
+    high = result.best - 1 if high is None else high
+    cap(rm, result.z, low, high)
+    hint(rm, result.values)
+    solver = cp_solver(options, work * PROOF_SHARE, budget, prove=True)
+    status, spent = run(solver, rm.model, budget)
+    if status == cp_model.INFEASIBLE:
+        result.bound = max(result.bound, high + 1)
+    elif status in SOLVED:
+        values = values_of(rm, solver)
+        if scaled_ratio(rm, values) < result.best:
+            result.values, result.best = values, scaled_ratio(rm, values)
+    return work - spent, status
 
 
 def _raise_bound(result: GroupResult, solver: cp_model.CpSolver, low: int, floor: int) -> None:
