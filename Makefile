@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV := $(BIN)/uv
 
 # $(call install,SPEC): install SPEC into the venv with uv, or with pip where uv is missing.
-install = if [ -x $(UV) ]; then $(UV) pip install --quiet --python $(BIN)/python $(1); \
+install = if [ -x $(UV) ]; then $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python $(1); \
 	else $(BIN)/python -m pip install -qq --disable-pip-version-check $(1); fi
 
 .PHONY: setup run test bench baselines clean

@@ -18,11 +18,22 @@ def _country_days(country: str, year: int) -> frozenset[date]:
     return frozenset(holiday_calendars.country_holidays(country, years=year).keys())
 
 
+@lru_cache(maxsize=64)
 def is_known_country(country: str) -> bool:
-    """Tell whether the holidays package knows the country code (e.g. "US", "DE")."""
+    """Tell whether the holidays package knows the country code (e.g. "US", "DE").
+
+    Asks for that one country's calendar: listing every supported country imports all of
+    them (about a second).
+    """
+    if len(country) != 2 or not ("A" <= country[0] <= "Z" and "A" <= country[1] <= "Z"):
+        return False  # ISO 3166-1 alpha-2 only, as the org file's format says
     import holidays as holiday_calendars
 
-    return country in holiday_calendars.list_supported_countries()
+    try:
+        holiday_calendars.country_holidays(country)
+    except NotImplementedError:
+        return False
+    return True
 
 
 class DayCalendar:

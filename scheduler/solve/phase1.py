@@ -25,16 +25,20 @@ from ortools.sat.python import cp_model
 
 from scheduler.solve.formulation import Key, RotaModel, add_max_ratio, compared, scaled_ratio_of
 from scheduler.solve.greedy import greedy_plan
+from scheduler.solve.lns import descend
 from scheduler.solve.options import SolveOptions
 from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 
 WORK_LEAST = 3.0  # deterministic seconds of phase 1 that any group may spend...
 WORK_BASE = 12.0  # ...or its part of these, shared by the groups in proportion to size...
 WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size (a 12,000-variable group: 3 s)
-FIRST_SHARE = 0.05  # of the budget for the first direct minimisation (checks settle faster)
-FIRST_LEAST = 0.5  # ...but at least these deterministic seconds (large groups need them)
+FIRST_SHARE = 0.2  # of the budget at most for the first direct minimisation...
+FIRST_PER_VARIABLE = 1 / 2500  # ...by the group's size (small groups need little)...
+FIRST_LEAST = 0.6  # ...and at least these deterministic seconds
 PROOF_SHARE = 0.15  # of what is left for each probing proof that the best plan is optimal
 CHECK_SHARE = 0.25  # of what is left for each bisection check
+LNS_SHARE = 0.8  # of what is left for the neighbourhood search (lns.py), once...
+LNS_FROM = 500  # ...in groups of at least this many decision variables
 GREEDY_FROM = 5000  # variables from which a greedy fair plan is the first hint
 
 
@@ -120,7 +124,8 @@ def smallest_max_ratio(
     rm.model.minimize(z)
     if len(rm.x) >= GREEDY_FROM:
         hint(rm, greedy_plan(rm))
-    solver = cp_solver(options, min(work, max(FIRST_LEAST, work * FIRST_SHARE)), budget)
+    first = max(FIRST_LEAST, min(work * FIRST_SHARE, len(rm.x) * FIRST_PER_VARIABLE))
+    solver = cp_solver(options, min(work, first), budget)
     status, spent = run(solver, rm.model, budget)
     rm.model.clear_objective()
     left = work - spent
@@ -141,11 +146,16 @@ def smallest_max_ratio(
         _raise_bound(result, solver, low, floor)
     report(result)
     proved_at = None  # the best ratio a probing proof was last tried against
+    descended = len(rm.x) < LNS_FROM  # small groups: the proof settles it, or bisection
     while not result.done(enough) and left > 0:
         if proved_at != result.best:
             left, _ = _prove(result, options, budget, left, max(result.bound, low))
             proved_at = result.best  # after a plan it found, bisect rather than probe again
             report(result)
+            continue
+        if not descended:
+            descended = True
+            left = _descend(result, options, budget, left, low, report)
             continue
         middle = (max(result.bound, low) + result.best) // 2
         cap(rm, z, low, middle)
@@ -170,6 +180,37 @@ def smallest_max_ratio(
         report(result)
     cap(rm, z, 0, top)
     return result, max(0.0, left)
+
+
+def _descend(
+    result: GroupResult,
+    options: SolveOptions,
+    budget: Budget,
+    work: float,
+    low: int,
+    report: Callable[[GroupResult], None],
+) -> float:
+    """Spend `LNS_SHARE` of the work lowering the ratio by neighbourhoods; return work left."""
+
+    def better(values: dict[Key, int], ratio: int) -> None:
+        result.values, result.best = values, ratio
+        report(result)
+
+    share = work * LNS_SHARE
+    values, best, unspent = descend(
+        result.rm,
+        result.z,
+        result.values,
+        result.best,
+        max(result.bound, low),
+        options,
+        budget,
+        share,
+        lambda plan: scaled_ratio(result.rm, plan),
+        better,
+    )
+    result.values, result.best = values, best
+    return work - share + unspent
 
 
 def _prove(

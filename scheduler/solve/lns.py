@@ -1,0 +1,209 @@
+"""Large neighbourhood search for phase 1: lower a group's max load ratio a few weeks at a time.
+
+A single CP-SAT worker searching the whole of a large group finds good plans slowly: on
+`../shared/benchmarks/b2_two_sites.yaml` (16 people, 299 shifts) it stalled 20% above the best
+known ratio. Here the best plan is improved by re-planning a neighbourhood at a time, every
+other assignment held: all the shifts of a few consecutive weeks, or everything a few people
+hold (always including those at the max). Each neighbourhood minimises the *excess*: the points
+by which people exceed the loads that a ratio one step below the best allows, with nobody above
+the best. When the excess reaches zero the max load ratio has dropped, and the search goes on
+from there (docs/fairness.md#when-a-solve-ends).
+
+Every step spends a small budget of CP-SAT deterministic time and the neighbourhoods are drawn
+from a generator seeded by `SolveOptions.seed`, so the plan does not depend on the machine's
+load. The search ends when the ratio meets its proven bound, when `STALL` neighbourhoods in a
+row improved nothing, or when its budget is spent.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from scheduler.solve.formulation import (
+    RATIO_SCALE,
+    SHARE_SCALE,
+    Key,
+    RotaModel,
+    compared,
+    scaled_share,
+)
+from scheduler.solve.options import SolveOptions
+from scheduler.solve.search import SOLVED, Budget, cp_solver, run
+
+STEP_WORK = 1.0  # deterministic seconds per neighbourhood
+FREE = 400  # decision variables the first neighbourhood sets free, about...
+GROW = 1.5  # ...times this after a step settled quickly, divided by it after one cut short
+FREE_LEAST = 50
+STALL = 40  # neighbourhoods in a row without progress that end the search
+
+
+@dataclass
+class Stage:
+    """The model of one descent step: excess above the loads a ratio of `target` allows."""
+
+    target: int  # scaled max load ratio every load is measured against
+    model: cp_model.CpModel
+    allowed: dict[str, int]  # planned points each person may hold at the target ratio
+
+
+def allowed_points(rm: RotaModel, target: int) -> dict[str, int]:
+    """Return the planned points each person compared may hold at a scaled ratio of `target`.
+
+    The ratio constraint of `formulation.add_max_ratio` is `load * RATIO_SCALE * SHARE_SCALE <=
+    z * scaled_share`; at `z = target` the load may be at most the floor of their quotient.
+    """
+    return {
+        p: target * scaled_share(rm, p) // (RATIO_SCALE * SHARE_SCALE) - rm.inputs.history[p]
+        for p in compared(rm)
+    }
+
+
+def excess(rm: RotaModel, values: dict[Key, int], allowed: dict[str, int]) -> int:
+    """Return the points by which a plan's loads exceed `allowed` (0: the target ratio is met)."""
+    planned = dict.fromkeys(allowed, 0)
+    for (i, role, p), v in values.items():
+        if v and p in planned:
+            planned[p] += rm.points[(i, role, p)]
+    return sum(max(0, planned[p] - allowed[p]) for p in allowed)
+
+
+def _stage(rm: RotaModel, z: cp_model.IntVar, best: int, low: int) -> Stage:
+    """Copy the group's model, cap the ratio at `best` and minimise the excess at a target.
+
+    The target is a quarter of the way from `best` down to the proven bound `low` (at least
+    one step below `best`): far enough that several people exceed it by many points, so that
+    each neighbourhood can make partial progress.
+    """
+    model = rm.model.clone()
+    model.clear_objective()
+    model.clear_hints()
+    target = max(low, best - max(1, (best - low) // 4))
+    allowed = allowed_points(rm, target)
+    domain = model.proto.variables[z.index].domain
+    domain[0], domain[1] = min(low, best), best
+    terms = []
+    for p, room in allowed.items():
+        held = rm.by_person.get(p, {})
+        if not held:
+            continue
+        planned = cp_model.LinearExpr.weighted_sum(
+            [model.get_bool_var_from_proto_index(v.index) for v in held.values()],
+            [rm.points[(i, r, p)] for (i, r) in held],
+        )
+        most = sum(rm.points[(i, r, p)] for (i, r) in held)
+        if most <= room:
+            continue  # this person can never exceed the target
+        over = model.new_int_var(0, most - max(room, 0), f"excess/{p}")
+        model.add(planned - room <= over)
+        terms.append(over)
+    model.minimize(sum(terms))
+    return Stage(target, model, allowed)
+
+
+def _weeks(rm: RotaModel) -> list[int]:
+    """Return each shift's week, counted from the group's first shift."""
+    if not rm.shifts:
+        return []
+    first = min(s.start for s in rm.shifts)
+    return [(s.start - first).days // 7 for s in rm.shifts]
+
+
+def _neighbourhood(
+    rm: RotaModel,
+    rng: random.Random,
+    step: int,
+    weeks: list[int],
+    values: dict[Key, int],
+    allowed: dict[str, int],
+    size: int,
+) -> set[Key]:
+    """Return about `size` decision variables to set free: a window of weeks, or people's all.
+
+    Even steps free every variable of the shifts in a window of consecutive weeks; odd steps
+    free every variable of the people above the target and of others drawn at random.
+    """
+    if step % 2 == 0:
+        span = max(weeks, default=0) + 1
+        width = max(1, round(span * size / max(1, len(rm.x))))
+        start = rng.randrange(max(1, span - width + 1))
+        return {k for k in rm.x if start <= weeks[k[0]] < start + width}
+    over = [p for p in sorted(allowed) if excess_of(rm, values, p, allowed[p]) > 0]
+    others = sorted(p for p in rm.by_person if p not in over)
+    rng.shuffle(others)
+    chosen = set(over)
+    held = sum(len(rm.by_person[p]) for p in chosen)
+    for p in others:
+        if held >= size:
+            break
+        chosen.add(p)
+        held += len(rm.by_person[p])
+    return {k for k in rm.x if k[2] in chosen}
+
+
+def excess_of(rm: RotaModel, values: dict[Key, int], person: str, room: int) -> int:
+    """Return the points by which one person's planned load exceeds `room`."""
+    held = rm.by_person[person]
+    planned = sum(rm.points[(i, r, person)] for (i, r) in held if values.get((i, r, person)))
+    return max(0, planned - room)
+
+
+def descend(
+    rm: RotaModel,
+    z: cp_model.IntVar,
+    values: dict[Key, int],
+    best: int,
+    bound: int,
+    options: SolveOptions,
+    budget: Budget,
+    work: float,
+    ratio_of: Callable[[dict[Key, int]], int],
+    report: Callable[[dict[Key, int], int], None],
+) -> tuple[dict[Key, int], int, float]:
+    """Lower the max load ratio of a plan by neighbourhoods; return the plan, ratio, work left.
+
+    `values` is a plan of the group (its decision variables set) with ratio `best` (scaled);
+    `bound` is proven, and the search stops on reaching it. `ratio_of` measures a plan;
+    `report` is called with each better plan and its ratio.
+    """
+    rng = random.Random(options.seed)
+    weeks = _weeks(rm)
+    variables = list(rm.x.items())
+    stage = _stage(rm, z, best, bound)
+    current = excess(rm, values, stage.allowed)
+    left, stalled, step, size = work, 0, 0, FREE
+    while left > 0 and best > bound and stalled < STALL and budget.left() > 0:
+        free = _neighbourhood(rm, rng, step, weeks, values, stage.allowed, size)
+        step += 1
+        model = stage.model.clone()
+        for k, v in variables:
+            if k not in free:
+                domain = model.proto.variables[v.index].domain
+                domain[0] = domain[1] = values.get(k, 0)
+            model.add_hint(model.get_bool_var_from_proto_index(v.index), values.get(k, 0))
+        solver = cp_solver(options, min(STEP_WORK, left), budget)
+        status, spent = run(solver, model, budget)
+        left -= spent
+        # Settled well within the step's budget: try larger neighbourhoods; cut short: smaller.
+        if status == cp_model.OPTIMAL and spent < STEP_WORK / 2:
+            size = min(len(variables), int(size * GROW))
+        elif status != cp_model.OPTIMAL:
+            size = max(FREE_LEAST, int(size / GROW))
+        if status not in SOLVED:
+            stalled += 1
+            continue
+        found = {k: int(solver.value(v)) for k, v in variables}
+        ratio, over = ratio_of(found), excess(rm, found, stage.allowed)
+        if ratio < best:
+            values, best = found, ratio
+            report(values, best)
+            stage = _stage(rm, z, best, bound)
+            current, stalled = excess(rm, values, stage.allowed), 0
+        elif ratio == best and over < current:
+            values, current, stalled = found, over, 0
+        else:
+            stalled += 1
+    return values, best, max(0.0, left)
