@@ -3,17 +3,16 @@
 A short direct minimisation from the max-flow floor finds a first plan (in large groups from a
 greedy fair plan as the hint), often proven at once when the floor is tight. A proof attempt
 then asks CP-SAT's probing search whether any plan beats it (usually settled in a fraction of a
-second, where the default search needs seconds); bisection over capped feasibility checks closes
-what is left. Each step spends CP-SAT deterministic time from
-the group's budget, never wall-clock slices, so the result does not depend on the machine's
-load.
+second, where the default search needs seconds). In large groups a neighbourhood search
+(lns.py) then lowers the ratio a few weeks or a few people at a time, and bisection over capped
+feasibility checks closes what is left. Each step spends CP-SAT deterministic time from the
+group's budget, never wall-clock slices, so the result does not depend on the machine's load.
 
 When a phase-1 search of a group ends (docs/fairness.md#when-a-solve-ends): its ratio is proven,
 or (given `enough`) is no larger than a ratio another group already has, or a bisection check
-could not be settled in its slice (the rest of the budget then goes to one last minimisation
-from the best plan), or the budget is spent. The solve passes no `enough`, so that groups can
-be solved apart (docs/fairness.md#stages).
-"""
+could be settled neither by the default nor by the probing search (the rest of the budget then
+goes to one last minimisation from the best plan), or the budget is spent. The solve passes no
+`enough`, so that groups can be solved apart (docs/fairness.md#stages)."""
 
 from __future__ import annotations
 
