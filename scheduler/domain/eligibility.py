@@ -74,11 +74,21 @@ def rest_reach(org: Org) -> timedelta:
     return longest + CLOCK_SLACK
 
 
-def history_blocks(problem: Problem, person: str, shift: Shift) -> bool:
-    """Tell whether past on-call of `person` leaves too little rest before or around `shift`."""
+def history_blocks(
+    problem: Problem, person: str, shift: Shift, reach: timedelta | None = None
+) -> bool:
+    """Tell whether past on-call of `person` leaves too little rest before or around `shift`.
+
+    `reach` is `rest_reach(problem.org)`, computed when omitted (pass it in a loop).
+    """
     org = problem.org
+    reach = rest_reach(org) if reach is None else reach
     return any(
-        past.shift.team in org.teams_by_id and too_close(org, past.span, shift)
+        past.shift.team in org.teams_by_id
+        # Past shifts further away than any rest reaches cannot block: skip the zone lookups.
+        and past.span.end + reach > shift.start
+        and shift.end + reach > past.span.start
+        and too_close(org, past.span, shift)
         for past in org.history_of(person)
     )
 
@@ -88,8 +98,13 @@ def joined_at(person: Person) -> datetime | None:
     return local_midnight(person.joined, person.timezone) if person.joined else None
 
 
-def unavailability(problem: Problem, shift: Shift, person_id: str) -> str | None:
-    """Return why `person_id` cannot take `shift` at all, or None when they can."""
+def unavailability(
+    problem: Problem, shift: Shift, person_id: str, reach: timedelta | None = None
+) -> str | None:
+    """Return why `person_id` cannot take `shift` at all, or None when they can.
+
+    `reach` is `rest_reach(problem.org)`, computed when omitted (pass it in a loop).
+    """
     person = problem.org.person(person_id)
     if any(shift.overlaps(lv.start, lv.end) for lv in problem.org.leave_of(person_id)):
         return "leave"
@@ -98,7 +113,7 @@ def unavailability(problem: Problem, shift: Shift, person_id: str) -> str | None
         return "joined"
     if shift.site is not None and person.site != shift.site:
         return "site"
-    if history_blocks(problem, person_id, shift):
+    if history_blocks(problem, person_id, shift, reach):
         return "history-rest"
     return None
 
@@ -119,10 +134,11 @@ def may_hold(problem: Problem, person: Person, role: str) -> bool:
 def candidates(problem: Problem) -> dict[tuple[Shift, str], list[str]]:
     """Map each (shift, role) to the members who could take it, shadows included."""
     org = problem.org
+    reach = rest_reach(org)
     result: dict[tuple[Shift, str], list[str]] = {}
     for shift in problem.shifts:
         team = org.team(shift.team)
-        free = [m for m in team.members if unavailability(problem, shift, m) is None]
+        free = [m for m in team.members if unavailability(problem, shift, m, reach) is None]
         for role in (*team.rotation.roles, Role.SHADOW):
             result[(shift, role)] = [m for m in free if may_hold(problem, org.person(m), role)]
     return result

@@ -33,8 +33,10 @@ WORK_BASE = 12.0  # ...or its part of these, shared by the groups in proportion 
 WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size (a 12,000-variable group: 3 s)
 FIRST_SHARE = 0.2  # of the budget at most for the first direct minimisation...
 FIRST_PER_VARIABLE = 1 / 2500  # ...by the group's size (small groups need little)...
-FIRST_LEAST = 0.6  # ...and at least these deterministic seconds
-PROOF_SHARE = 0.15  # of what is left for each probing proof that the best plan is optimal
+FIRST_LEAST = 0.6  # ...and at least these deterministic seconds...
+FIRST_MOST = 1.5  # ...and at most these (a large model's first plan costs more wall clock)
+PROOF_SHARE = 0.15  # of what is left for each probing proof that the best plan is optimal...
+PROBE_GAP = 0.03  # ...tried in large groups once the best is within this fraction of the bound
 CHECK_SHARE = 0.25  # of what is left for each bisection check
 LNS_SHARE = 0.8  # of what is left for the neighbourhood search (lns.py), once...
 LNS_FROM = 500  # ...in groups of at least this many decision variables
@@ -123,7 +125,8 @@ def smallest_max_ratio(
     rm.model.minimize(z)
     if len(rm.x) >= GREEDY_FROM:
         hint(rm, greedy_plan(rm))
-    first = max(FIRST_LEAST, min(work * FIRST_SHARE, len(rm.x) * FIRST_PER_VARIABLE))
+    first = min(work * FIRST_SHARE, len(rm.x) * FIRST_PER_VARIABLE, FIRST_MOST)
+    first = max(FIRST_LEAST, first)
     solver = cp_solver(options, min(work, first), budget)
     status, spent = run(solver, rm.model, budget)
     rm.model.clear_objective()
@@ -147,8 +150,10 @@ def smallest_max_ratio(
     proved_at = None  # the best ratio a probing proof was last tried against
     descended = len(rm.x) < LNS_FROM  # small groups: the proof settles it, or bisection
     while not result.done(enough) and left > 0:
-        if proved_at != result.best:
-            left, _ = _prove(result, options, budget, left, max(result.bound, low))
+        floor_now = max(result.bound, low)
+        close = len(rm.x) < GREEDY_FROM or result.best - floor_now <= PROBE_GAP * floor_now
+        if proved_at != result.best and close:
+            left, _ = _prove(result, options, budget, left, floor_now)
             proved_at = result.best  # after a plan it found, bisect rather than probe again
             report(result)
             continue
