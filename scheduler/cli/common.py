@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,21 @@ class BadInput(click.ClickException):
 
     def __init__(self, message: str):
         super().__init__(inert(message))
+
+
+class FloatRange(click.FloatRange):
+    """A float option within bounds, refusing "nan" (which click's own range lets through)."""
+
+    name = "float range"
+
+    def convert(self, value, param, ctx):  # noqa: D102 - click's interface
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        return number
+
+
+SEED = click.IntRange(-(2**31), 2**31 - 1)  # CP-SAT's random_seed is a 32-bit integer
 
 
 def echo(message: object = "", err: bool = False, nl: bool = True) -> None:

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import click
 
-from scheduler.cli.common import BadInput, database, db_option, now, warn
+from scheduler.cli.common import BadInput, FloatRange, database, db_option, now, warn
 
 # Test hook: exit right after a delivery, before it is marked sent (docs/notifications.md#
 # delivery-guarantees shows what the next sender does then). Never set it in production.
@@ -32,7 +32,7 @@ def notify() -> None:
     "--interval",
     default=30.0,
     show_default=True,
-    type=click.FloatRange(0.1),
+    type=FloatRange(0.1),
     metavar="SECONDS",
     help="Pause between rounds.",
 )
@@ -48,7 +48,7 @@ def notify() -> None:
     "--timeout",
     default=10.0,
     show_default=True,
-    type=click.FloatRange(0.1, 300),
+    type=FloatRange(0.1, 300),
     metavar="SECONDS",
     help="Network timeout of one SMTP or webhook delivery.",
 )

@@ -12,7 +12,9 @@ from pathlib import Path
 import click
 
 from scheduler.cli.common import (
+    SEED,
     BadInput,
+    FloatRange,
     check_horizon,
     echo,
     echo_changes,
@@ -48,7 +50,7 @@ from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
 @click.option("--previous", type=click.Path(dir_okay=False), help="A previous plan.csv to keep.")
 @click.option("--now", callback=parse_time, help="With --previous: shifts before this are kept.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-@click.option("--time-limit", type=click.FloatRange(1, 3600), default=60, show_default=True)
+@click.option("--time-limit", type=FloatRange(1, 3600), default=60, show_default=True)
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
@@ -56,10 +58,10 @@ from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
     show_default=True,
     help="CP-SAT workers; above 1 they search interleaved, so plans stay reproducible.",
 )
-@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--seed", type=SEED, default=1, show_default=True)
 @click.option(
     "--tolerance",
-    type=click.FloatRange(0, 1),
+    type=FloatRange(0, 1),
     default=0.02,
     show_default=True,
     help="With --previous: how far above the best max load ratio (a fraction) the re-plan may "
@@ -141,6 +143,10 @@ def plan(
                     echo(INTERRUPTED_PLAN, err=True)
                     sys.exit(EXIT_INTERRUPTED)
         except KeyboardInterrupt:
+            aborted = True
+        else:
+            aborted = False
+        if aborted:  # outside the handler: see the same below
             echo("\naborted: no draft was stored", err=True)
             sys.exit(EXIT_INTERRUPTED)
         return
@@ -165,6 +171,12 @@ def plan(
             )
             _plan_and_write(problem, options, out, now, as_json, interrupted)
     except KeyboardInterrupt:
+        aborted = True
+    else:
+        aborted = False
+    if aborted:
+        # Exit outside the handler: the traceback would keep the stopped CP-SAT solvers alive
+        # until the interpreter's shutdown, where destroying them aborts the process.
         echo("\naborted: nothing was written", err=True)
         sys.exit(EXIT_INTERRUPTED)
 

@@ -93,9 +93,24 @@ def run(
         status = solver.solve(model, callback)
     else:
         status = _solve_interruptibly(solver, model, callback, budget.interrupt)
-    if status not in SETTLED and budget.left() <= 0.05:
-        budget.capped = True
+    interrupted = budget.interrupt is not None and budget.interrupt.requested
+    if status not in SETTLED and budget.left() <= 0.05 and not interrupted:
+        budget.capped = True  # the wall-clock cap, not a Ctrl-C, cut this search short
     return status, solver.response_proto.deterministic_time
+
+
+def _wait_for(helper: threading.Thread, solver: cp_model.CpSolver) -> None:
+    """Wait until the stopped search has returned, whatever else arrives meanwhile.
+
+    A process that exits while CP-SAT still runs in its thread is aborted by the C++ runtime
+    ("terminate called without an active exception"); a stopped search returns within a
+    fraction of a second, so every further Ctrl-C only stops it again.
+    """
+    while helper.is_alive():
+        try:
+            helper.join(0.1)
+        except BaseException:
+            solver.stop_search()
 
 
 def _solve_interruptibly(solver, model, callback, interrupt: Interrupt) -> int:
@@ -115,7 +130,7 @@ def _solve_interruptibly(solver, model, callback, interrupt: Interrupt) -> int:
                 helper.join(0.1)
         except BaseException:
             solver.stop_search()
-            helper.join(5)
+            _wait_for(helper, solver)
             raise
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]

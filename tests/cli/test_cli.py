@@ -351,3 +351,19 @@ def test_console_script_runs(tmp_path: Path) -> None:
     assert payload["status"] in ("OPTIMAL", "FEASIBLE")
     assert (out / "plan.csv").exists() and (out / "fairness.csv").exists()
     assert list((out / "feeds").glob("*.ics"))
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        ("--time-limit", "nan"),
+        ("--tolerance", "NaN"),
+        ("--seed", "2147483648"),
+        ("--seed", "-2147483649"),
+    ],
+)
+def test_numbers_the_solver_cannot_take_are_bad_input(tmp_path: Path, option) -> None:
+    result = plan(write(tmp_path, ORG), tmp_path / "out", *option)
+    assert result.exit_code == 2, result.output
+    assert option[0] in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

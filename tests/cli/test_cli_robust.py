@@ -146,10 +146,35 @@ def test_ctrl_c_stops_a_long_solve_promptly(tmp_path):
     assert "Traceback" not in stderr and "interrupted" in stderr
     payload = json.loads(stdout)
     assert payload["interrupted"] is True
+    assert payload["time_limit_reached"] is False  # a Ctrl-C, not the cap, stopped it
     if payload["status"] == "UNKNOWN":  # stopped before a first plan: nothing written
         assert not out.exists()
     else:
         assert (out / "plan.csv").exists() and (out / "fairness.csv").exists()
+
+
+def test_a_second_ctrl_c_during_a_search_exits_130_without_a_crash(tmp_path):
+    """Two real SIGINTs a moment apart, while CP-SAT searches in its thread: the process
+    waits for the stopped search before it exits (else the C++ runtime aborts it)."""
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", "from scheduler.cli import main; main()"]
+    args = ["plan", str(REPO / "data/acme.yaml"), "--start", "2027-01-04", "--out", str(out)]
+    process = subprocess.Popen(
+        command + args + ["--time-limit", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    time.sleep(6)
+    assert process.poll() is None  # still solving
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "terminate called" not in stderr and "Traceback" not in stderr
+    assert not out.exists()
 
 
 # --- time-out is not infeasibility -------------------------------------------------------------
