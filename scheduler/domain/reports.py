@@ -67,6 +67,26 @@ def fairness_frame(org: Org, report: FairnessReport) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def proof_line(plan: Plan) -> str:
+    """Say what the solve proved and, when not everything, why it stopped.
+
+    E.g. "max load ratio within 2.8% of its bound, spread within 1.2% of its bound: the
+    search spent its budget" (docs/fairness.md#when-a-solve-ends).
+    """
+
+    def part(name: str, proven: bool, gap: float | None) -> str:
+        if proven:
+            return f"{name} proven"
+        return f"{name} within {gap:.1%} of its bound" if gap is not None else f"{name} unproven"
+
+    ratio = part("max load ratio", plan.ratio_proven, plan.ratio_gap)
+    spread = part("spread", plan.spread_proven, plan.spread_gap)
+    if plan.ratio_proven and plan.spread_proven:
+        return f"{ratio}, {spread}"
+    why = "the time limit was reached" if plan.capped else "the search spent its budget"
+    return f"{ratio}, {spread}: {why}"
+
+
 def summary_text(org: Org, plan: Plan, report: FairnessReport, seconds: float) -> str:
     """Render the readable summary the command prints."""
     frame = fairness_frame(org, report).sort_values("ratio", ascending=False)
@@ -78,6 +98,7 @@ def summary_text(org: Org, plan: Plan, report: FairnessReport, seconds: float) -
         f"({plan.status.lower()}, {seconds:.1f} s)",
         f"max load ratio {report.max_load_ratio:.4f}  (proven lower bound {bound}; "
         f"1.00 is perfectly fair)  Gini {report.gini:.4f}",
+        proof_line(plan),
         "",
         "assignments per team: " + ", ".join(f"{t} {n}" for t, n in sorted(teams.items())),
         "",
