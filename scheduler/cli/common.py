@@ -45,7 +45,8 @@ class FloatRange(click.FloatRange):
 
     name = "float range"
 
-    def convert(self, value, param, ctx):  # noqa: D102 - click's interface
+    def convert(self, value, param, ctx):
+        """Return the number, failing on NaN as on a value out of range (click's interface)."""
         number = super().convert(value, param, ctx)
         if math.isnan(number):
             self.fail(f"{value!r} is not a number.", param, ctx)

@@ -82,10 +82,14 @@ def _swap_in(staging: Path, out: Path) -> None:
 
 
 @contextmanager
-def ctrl_c(request: Callable[[], None]) -> Iterator[Callable[[], bool]]:
+def ctrl_c(
+    request: Callable[[], None], abort: Callable[[], bool] | None = None
+) -> Iterator[Callable[[], bool]]:
     """Within the block, the first Ctrl-C calls `request` and the second raises
     KeyboardInterrupt; yields a function telling whether a Ctrl-C came.
 
+    With `abort` (e.g. `Interrupt.abort`), the second Ctrl-C calls it instead, and raises only
+    when it returns False: a running search raises KeyboardInterrupt itself once it is safe.
     Only the main thread can take signals; elsewhere the block runs as it is.
     """
     pressed = {"count": 0}
@@ -93,7 +97,9 @@ def ctrl_c(request: Callable[[], None]) -> Iterator[Callable[[], bool]]:
     def on_sigint(_signum, _frame) -> None:
         pressed["count"] += 1
         if pressed["count"] > 1:
-            raise KeyboardInterrupt
+            if abort is None or not abort():
+                raise KeyboardInterrupt
+            return
         echo(
             "\ninterrupted: stopping the solve; the best plan so far is written if it passes "
             "every rule (Ctrl-C again aborts and writes nothing)",

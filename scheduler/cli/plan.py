@@ -135,7 +135,7 @@ def plan(
 
             connected()  # --no-wait without the queue would solve here: say so first
         try:
-            with ctrl_c(interrupt.request) as interrupted:
+            with ctrl_c(interrupt.request, interrupt.abort) as interrupted:
                 plan_in_database(
                     db_url or None, org_name, start, weeks, options, as_json, not no_wait
                 )
@@ -159,7 +159,7 @@ def plan(
     check_out(out)
     interrupt = Interrupt()
     try:
-        with ctrl_c(interrupt.request) as interrupted:
+        with ctrl_c(interrupt.request, interrupt.abort) as interrupted:
             problem = _problem(orgfile, start, weeks, previous, now)
             options = SolveOptions(
                 time_limit=time_limit,

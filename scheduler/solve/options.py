@@ -60,6 +60,7 @@ class Interrupt:
 
     def __init__(self) -> None:
         self.requested = False
+        self.aborted = False
         self._stops: list[Callable[[], None]] = []
 
     def request(self) -> None:
@@ -67,6 +68,18 @@ class Interrupt:
         self.requested = True
         for stop in list(self._stops):
             stop()
+
+    def abort(self) -> bool:
+        """Ask the solve to give up: stop it, and raise KeyboardInterrupt once the running
+        search has returned. Returns False when no search is running (the caller raises then).
+
+        A KeyboardInterrupt raised while CP-SAT runs in its thread could end the process with
+        the thread still in C++, which the C++ runtime aborts (SIGABRT).
+        """
+        self.aborted = True
+        running = bool(self._stops)
+        self.request()
+        return running
 
     @contextmanager
     def watching(self, stop: Callable[[], None]) -> Iterator[None]:

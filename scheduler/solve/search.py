@@ -93,6 +93,8 @@ def run(
         status = solver.solve(model, callback)
     else:
         status = _solve_interruptibly(solver, model, callback, budget.interrupt)
+        if budget.interrupt.aborted:
+            raise KeyboardInterrupt  # here, with the search's thread done (Interrupt.abort)
     interrupted = budget.interrupt is not None and budget.interrupt.requested
     if status not in SETTLED and budget.left() <= 0.05 and not interrupted:
         budget.capped = True  # the wall-clock cap, not a Ctrl-C, cut this search short
