@@ -43,8 +43,6 @@ class BadInput(click.ClickException):
 class FloatRange(click.FloatRange):
     """A float option within bounds, refusing "nan" (which click's own range lets through)."""
 
-    name = "float range"
-
     def convert(self, value, param, ctx):
         """Return the number, failing on NaN as on a value out of range (click's interface)."""
         number = super().convert(value, param, ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from functools import lru_cache
@@ -25,7 +26,7 @@ def is_known_country(country: str) -> bool:
     Asks for that one country's calendar: listing every supported country imports all of
     them (about a second).
     """
-    if len(country) != 2 or not ("A" <= country[0] <= "Z" and "A" <= country[1] <= "Z"):
+    if not re.fullmatch("[A-Z]{2}", country):
         return False  # ISO 3166-1 alpha-2 only, as the org file's format says
     import holidays as holiday_calendars
 

@@ -62,13 +62,18 @@ def allowed_points(rm: RotaModel, target: int) -> dict[str, int]:
     }
 
 
-def excess(rm: RotaModel, values: dict[Key, int], allowed: dict[str, int]) -> int:
-    """Return the points by which a plan's loads exceed `allowed` (0: the target ratio is met)."""
+def excesses(rm: RotaModel, values: dict[Key, int], allowed: dict[str, int]) -> dict[str, int]:
+    """Return, per person, the points by which a plan's load exceeds `allowed` (0: within)."""
     planned = dict.fromkeys(allowed, 0)
     for (i, role, p), v in values.items():
         if v and p in planned:
             planned[p] += rm.points[(i, role, p)]
-    return sum(max(0, planned[p] - allowed[p]) for p in allowed)
+    return {p: max(0, planned[p] - allowed[p]) for p in allowed}
+
+
+def above(over: dict[str, int]) -> list[str]:
+    """Return the people with an excess, sorted."""
+    return sorted(p for p, points in over.items() if points > 0)
 
 
 def _stage(rm: RotaModel, z: cp_model.IntVar, best: int, low: int) -> Stage:
@@ -117,21 +122,19 @@ def _neighbourhood(
     rng: random.Random,
     step: int,
     weeks: list[int],
-    values: dict[Key, int],
-    allowed: dict[str, int],
+    over: list[str],
     size: int,
 ) -> set[Key]:
     """Return about `size` decision variables to set free: a window of weeks, or people's all.
 
     Even steps free every variable of the shifts in a window of consecutive weeks; odd steps
-    free every variable of the people above the target and of others drawn at random.
+    free every variable of the people `over` the target and of others drawn at random.
     """
     if step % 2 == 0:
         span = max(weeks, default=0) + 1
         width = max(1, round(span * size / max(1, len(rm.x))))
         start = rng.randrange(max(1, span - width + 1))
         return {k for k in rm.x if start <= weeks[k[0]] < start + width}
-    over = [p for p in sorted(allowed) if excess_of(rm, values, p, allowed[p]) > 0]
     others = sorted(p for p in rm.by_person if p not in over)
     rng.shuffle(others)
     chosen = set(over)
@@ -142,13 +145,6 @@ def _neighbourhood(
         chosen.add(p)
         held += len(rm.by_person[p])
     return {k for k in rm.x if k[2] in chosen}
-
-
-def excess_of(rm: RotaModel, values: dict[Key, int], person: str, room: int) -> int:
-    """Return the points by which one person's planned load exceeds `room`."""
-    held = rm.by_person[person]
-    planned = sum(rm.points[(i, r, person)] for (i, r) in held if values.get((i, r, person)))
-    return max(0, planned - room)
 
 
 def descend(
@@ -173,10 +169,10 @@ def descend(
     weeks = _weeks(rm)
     variables = list(rm.x.items())
     stage = _stage(rm, z, best, bound)
-    current = excess(rm, values, stage.allowed)
+    over = excesses(rm, values, stage.allowed)
     left, stalled, step, size = work, 0, 0, FREE
     while left > 0 and best > bound and stalled < STALL and budget.left() > 0:
-        free = _neighbourhood(rm, rng, step, weeks, values, stage.allowed, size)
+        free = _neighbourhood(rm, rng, step, weeks, above(over), size)
         step += 1
         model = stage.model.clone()
         for k, v in variables:
@@ -196,14 +192,14 @@ def descend(
             stalled += 1
             continue
         found = {k: int(solver.value(v)) for k, v in variables}
-        ratio, over = ratio_of(found), excess(rm, found, stage.allowed)
+        ratio, found_over = ratio_of(found), excesses(rm, found, stage.allowed)
         if ratio < best:
             values, best = found, ratio
             report(values, best)
             stage = _stage(rm, z, best, bound)
-            current, stalled = excess(rm, values, stage.allowed), 0
-        elif ratio == best and over < current:
-            values, current, stalled = found, over, 0
+            over, stalled = excesses(rm, values, stage.allowed), 0
+        elif ratio == best and sum(found_over.values()) < sum(over.values()):
+            values, over, stalled = found, found_over, 0
         else:
             stalled += 1
     return values, best, max(0.0, left)

@@ -37,6 +37,7 @@ FIRST_LEAST = 0.6  # ...and at least these deterministic seconds...
 FIRST_MOST = 1.5  # ...and at most these (a large model's first plan costs more wall clock)
 PROOF_SHARE = 0.15  # of what is left for each probing proof that the best plan is optimal...
 PROBE_GAP = 0.03  # ...tried in large groups once the best is within this fraction of the bound
+PROBE_GAP_FROM = 5000  # (decision variables): there a probe costs 5 times its budget in wall clock
 CHECK_SHARE = 0.25  # of what is left for each bisection check
 LNS_SHARE = 0.8  # of what is left for the neighbourhood search (lns.py), once...
 LNS_FROM = 500  # ...in groups of at least this many decision variables
@@ -151,7 +152,7 @@ def smallest_max_ratio(
     descended = len(rm.x) < LNS_FROM  # small groups: the proof settles it, or bisection
     while not result.done(enough) and left > 0:
         floor_now = max(result.bound, low)
-        close = len(rm.x) < GREEDY_FROM or result.best - floor_now <= PROBE_GAP * floor_now
+        close = len(rm.x) < PROBE_GAP_FROM or result.best - floor_now <= PROBE_GAP * floor_now
         if proved_at != result.best and close:
             left, _ = _prove(result, options, budget, left, floor_now)
             proved_at = result.best  # after a plan it found, bisect rather than probe again

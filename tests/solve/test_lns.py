@@ -3,6 +3,7 @@ rule, and gives the same plan twice. Small problems, one worker, fixed seeds."""
 
 from __future__ import annotations
 
+import random
 import time as clock
 from datetime import date, timedelta
 
@@ -13,7 +14,7 @@ from support.builders import build_small_team_org
 from scheduler.domain.model import Leave
 from scheduler.domain.shifts import local_midnight, make_problem
 from scheduler.solve import lns
-from scheduler.solve.formulation import scaled_ratio_of
+from scheduler.solve.formulation import add_max_ratio, scaled_ratio_of
 from scheduler.solve.options import SolveOptions
 from scheduler.solve.phase1 import LNS_FROM, scaled_ratio, values_of
 from scheduler.solve.phases import prepare
@@ -46,8 +47,6 @@ def first_plan(problem):
     budget = Budget(clock.monotonic() + 60)
     _, models = prepare(problem, SolveOptions(), budget)
     rm = models[0]
-    from scheduler.solve.formulation import add_max_ratio
-
     z = add_max_ratio(rm)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -58,6 +57,22 @@ def first_plan(problem):
     assert solver.solve(rm.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
     rm.model.clear_objective()
     return rm, z, values_of(rm, solver)
+
+
+def descend(rm, z, values, work: float, seen: list | None = None):
+    """Run the neighbourhood search from `values` with `work` deterministic seconds."""
+    return lns.descend(
+        rm,
+        z,
+        values,
+        scaled_ratio(rm, values),
+        0,
+        SolveOptions(),
+        Budget(clock.monotonic() + 60),
+        work,
+        lambda plan: scaled_ratio(rm, plan),
+        lambda plan, ratio: seen.append(ratio) if seen is not None else None,
+    )
 
 
 def test_allowed_points_are_the_most_a_target_ratio_lets_each_person_hold() -> None:
@@ -75,18 +90,7 @@ def test_descend_lowers_the_ratio_of_an_unfair_plan_and_keeps_every_rule() -> No
     assert len(rm.x) >= LNS_FROM  # a group the solver hands to the neighbourhood search
     start = scaled_ratio(rm, values)
     seen = []
-    found, best, left = lns.descend(
-        rm,
-        z,
-        values,
-        start,
-        0,
-        SolveOptions(),
-        Budget(clock.monotonic() + 60),
-        3.0,
-        lambda plan: scaled_ratio(rm, plan),
-        lambda plan, ratio: seen.append(ratio),
-    )
+    found, best, left = descend(rm, z, values, 3.0, seen)
     assert best < start
     assert best == scaled_ratio(rm, found)
     assert seen == sorted(seen, reverse=True) and seen[-1] == best
@@ -102,19 +106,7 @@ def test_descend_lowers_the_ratio_of_an_unfair_plan_and_keeps_every_rule() -> No
 def test_the_search_gives_the_same_plan_twice() -> None:
     def search():
         rm, z, values = first_plan(daily_problem())
-        ratio = scaled_ratio(rm, values)
-        found, best, _ = lns.descend(
-            rm,
-            z,
-            values,
-            ratio,
-            0,
-            SolveOptions(),
-            Budget(clock.monotonic() + 60),
-            0.8,
-            lambda plan: scaled_ratio(rm, plan),
-            lambda plan, r: None,
-        )
+        found, best, _ = descend(rm, z, values, 0.8)
         return best, sorted(k for k, v in found.items() if v)
 
     assert search() == search()
@@ -122,12 +114,12 @@ def test_the_search_gives_the_same_plan_twice() -> None:
 
 @pytest.mark.parametrize("step", [0, 1])
 def test_a_neighbourhood_frees_a_window_of_weeks_or_whole_people(step) -> None:
-    import random
-
     rm, _, values = first_plan(daily_problem())
     weeks = lns._weeks(rm)
     allowed = lns.allowed_points(rm, scaled_ratio(rm, values) - 1)
-    free = lns._neighbourhood(rm, random.Random(1), step, weeks, values, allowed, 150)
+    over = lns.above(lns.excesses(rm, values, allowed))
+    assert over  # the people at the plan's max exceed a ratio one step below it
+    free = lns._neighbourhood(rm, random.Random(1), step, weeks, over, 150)
     assert 0 < len(free) < len(rm.x)
     if step == 0:
         chosen = sorted({weeks[i] for i, _, _ in free})
@@ -136,5 +128,4 @@ def test_a_neighbourhood_frees_a_window_of_weeks_or_whole_people(step) -> None:
     else:
         people = {p for _, _, p in free}
         assert free == {k for k in rm.x if k[2] in people}
-        over = [p for p in allowed if lns.excess_of(rm, values, p, allowed[p]) > 0]
         assert set(over) <= people
