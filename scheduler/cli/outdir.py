@@ -90,7 +90,9 @@ def ctrl_c(
 
     With `abort` (e.g. `Interrupt.abort`), the second Ctrl-C calls it instead, and raises only
     when it returns False: a running search raises KeyboardInterrupt itself once it is safe.
-    Only the main thread can take signals; elsewhere the block runs as it is.
+    Once a Ctrl-C has come, the block's end leaves Ctrl-C ignored: all that is left is to
+    report and exit, and a press landing there would end the process by the signal instead of
+    with exit code 130. Only the main thread can take signals; elsewhere the block runs as it is.
     """
     pressed = {"count": 0}
 
@@ -114,4 +116,4 @@ def ctrl_c(
     try:
         yield lambda: pressed["count"] > 0
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, signal.SIG_IGN if pressed["count"] else previous)

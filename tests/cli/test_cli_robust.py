@@ -14,6 +14,8 @@ from pathlib import Path
 
 from test_cli import ORG, plan, read_csv, rota, write
 
+import pytest
+
 from scheduler.cli import plan as plan_module
 from scheduler.domain import rules
 from scheduler.domain.model import Assignment, Plan
@@ -79,6 +81,15 @@ def test_out_holding_other_files_is_refused_before_solving(tmp_path):
 # --- Ctrl-C ----------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _sigint_restored():
+    """A command stopped by Ctrl-C leaves Ctrl-C ignored until its exit (outdir.ctrl_c): give
+    the next test the handler this one started with."""
+    handler = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, handler)
+
+
 def _ctrl_c_after_first_plan(monkeypatch, presses: int) -> None:
     """Press Ctrl-C `presses` times as soon as the solve reports its first plan."""
     real = plan_module.plan_or_explain
@@ -107,6 +118,7 @@ def test_ctrl_c_stops_the_solve_and_writes_the_best_plan_that_passes_the_rules(
     assert "interrupted" in result.stderr
     payload = json.loads(result.stdout)
     assert payload["interrupted"] is True and payload["status"] in ("OPTIMAL", "FEASIBLE")
+    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # a late press cannot kill the exit
     problem = make_problem(load_org(org_path), date(2027, 1, 4), 6)
     rows = read_csv(out / "plan.csv")
     assert len(rows) == 12 and (out / "fairness.csv").exists()
