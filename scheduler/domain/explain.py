@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.eligibility import too_close, unavailability
+from scheduler.domain.eligibility import rest_reach, too_close, unavailability
 from scheduler.domain.model import Org, Problem, Shift, Team
 from scheduler.domain.shifts import week_index
 from scheduler.domain.text import duration, is_are, local_clock, names, plural
@@ -82,11 +82,12 @@ def roster_too_small(org: Org, team: Team) -> list[str]:
 
 def uncoverable_shifts(problem: Problem, team: Team) -> list[str]:
     """Name shifts where fewer members can work than the shift needs."""
+    reach = rest_reach(problem.org)
     org = problem.org
     found = []
     needed = len(team.rotation.roles)
     for shift in problem.shifts_of(team.id):
-        why = {m: unavailability(problem, shift, m) for m in team.members}
+        why = {m: unavailability(problem, shift, m, reach) for m in team.members}
         free = [m for m, reason in why.items() if reason is None]
         if len(free) >= needed:
             continue
@@ -107,9 +108,10 @@ def uncoverable_shifts(problem: Problem, team: Team) -> list[str]:
 def _most_shifts(problem: Problem, team: Team, person: str) -> int:
     """Count how many of the team's shifts one person can take, rest allowing (greedy, with
     the one rest predicate: wall-clock rest, docs/rules.md#4-rest)."""
+    reach = rest_reach(problem.org)
     taken, last = 0, None
     for shift in problem.shifts_of(team.id):
-        if unavailability(problem, shift, person) is not None:
+        if unavailability(problem, shift, person, reach) is not None:
             continue
         if last is None or not too_close(problem.org, last, shift):
             taken += 1
@@ -123,27 +125,31 @@ def on_call_at_once(problem: Problem) -> list[str]:
     Shifts running at the same instant need different people (docs/rules.md#2-overlap): if
     the shifts at an instant whose free members all lie in one pool need more people than the
     pool has, no plan exists. One sentence per set of rotations and pool, at the first such
-    instant, with how many more instants fail the same way.
+    instant, with how many more instants fail the same way. The instants are swept in order,
+    each pool compared only with the pools that share a member with it (or have none).
     """
+    reach = rest_reach(problem.org)
     org = problem.org
-    need_of: dict[Shift, tuple[frozenset[str], int]] = {}
+    entries: list[tuple[Shift, frozenset[str], int]] = []
     for team in org.teams:
         for shift in problem.shifts_of(team.id):
-            free = (m for m in team.members if unavailability(problem, shift, m) is None)
-            need_of[shift] = (frozenset(free), len(team.rotation.roles))
+            free = (m for m in team.members if unavailability(problem, shift, m, reach) is None)
+            entries.append((shift, frozenset(free), len(team.rotation.roles)))
+    entries.sort(key=lambda e: e[0].start)
     failing: dict[tuple, list] = {}
-    for instant in sorted({s.start for s in need_of}):
-        running = [s for s in need_of if s.start <= instant < s.end]
-        for pool in {need_of[s][0] for s in running}:
-            inside = [s for s in running if need_of[s][0] <= pool]
-            need = sum(need_of[s][1] for s in inside)
-            if len(inside) > 1 and need > len(pool):
-                teams = tuple(sorted({s.team for s in inside}))
-                failing.setdefault((teams, pool), []).append((instant, len(inside), need))
+    running: list[tuple[Shift, frozenset[str], int]] = []
+    taken = 0
+    for instant in sorted({shift.start for shift, _, _ in entries}):
+        while taken < len(entries) and entries[taken][0].start <= instant:
+            running.append(entries[taken])
+            taken += 1
+        running = [e for e in running if e[0].end > instant]
+        for teams, pool, shifts, need in _overfull_pools(running):
+            failing.setdefault((teams, pool), []).append((instant, shifts, need))
     found = []
     for (teams, pool), moments in failing.items():
         instant, shifts, need = moments[0]
-        first = min(s for s in need_of if s.team in teams and s.start <= instant < s.end)
+        first = min(s for s, _, _ in entries if s.team in teams and s.start <= instant < s.end)
         listed = ", ".join(teams[:6]) + (f" and {len(teams) - 6} more" if len(teams) > 6 else "")
         more = len(moments) - 1
         found.append(
@@ -157,14 +163,41 @@ def on_call_at_once(problem: Problem) -> list[str]:
     return found
 
 
+def _overfull_pools(
+    running: list[tuple[Shift, frozenset[str], int]],
+) -> list[tuple[tuple[str, ...], frozenset[str], int, int]]:
+    """Return (teams, pool, shifts, people needed) for each pool of the shifts running at one
+    instant whose shifts (those free members all in the pool) need more people than it has."""
+    by_pool: dict[frozenset[str], list] = {}
+    for shift, pool, need in running:
+        slot = by_pool.setdefault(pool, [[], 0])
+        slot[0].append(shift)
+        slot[1] += need
+    holding: dict[str, list[frozenset[str]]] = {}
+    for pool in by_pool:
+        for m in pool:
+            holding.setdefault(m, []).append(pool)
+    empty = [frozenset()] if frozenset() in by_pool else []
+    found = []
+    for pool in sorted(by_pool, key=sorted):
+        near = {q for m in pool for q in holding[m]}.union(empty)
+        inside = [q for q in near if q <= pool]
+        shifts = [s for q in inside for s in by_pool[q][0]]
+        need = sum(by_pool[q][1] for q in inside)
+        if len(shifts) > 1 and need > len(pool):
+            found.append((tuple(sorted({s.team for s in shifts})), pool, len(shifts), need))
+    return found
+
+
 def _why_not_others(problem: Problem, teams: tuple[str, ...], pool, instant) -> str:
     """Say why the other members of these rotations cannot take a shift at `instant`."""
+    reach = rest_reach(problem.org)
     org, why = problem.org, {}
     for shift in problem.shifts:
         if shift.team in teams and shift.start <= instant < shift.end:
             for m in org.team(shift.team).members:
                 if m not in pool and m not in why:
-                    why[m] = unavailability(problem, shift, m)
+                    why[m] = unavailability(problem, shift, m, reach)
     parts = []
     for reason in sorted({r for r in why.values() if r}):
         people = sorted(m for m, r in why.items() if r == reason)
@@ -175,12 +208,13 @@ def _why_not_others(problem: Problem, teams: tuple[str, ...], pool, instant) -> 
 
 def rest_capacity(problem: Problem, team: Team) -> list[str]:
     """Say when the rest rule leaves the team too few places to cover the horizon."""
+    reach = rest_reach(problem.org)
     shifts = problem.shifts_of(team.id)
     needed = len(shifts) * len(team.rotation.roles)
     if not shifts or team.rotation.min_rest <= timedelta(0):
         return []
     open_places = sum(
-        1 for s in shifts for m in team.members if unavailability(problem, s, m) is None
+        1 for s in shifts for m in team.members if unavailability(problem, s, m, reach) is None
     )
     most = {m: _most_shifts(problem, team, m) for m in team.members}
     if sum(most.values()) >= needed or open_places < needed:
@@ -197,6 +231,7 @@ def rest_capacity(problem: Problem, team: Team) -> list[str]:
 
 def trainees_without_path(problem: Problem) -> list[str]:
     """Say when a trainee has nobody to shadow or too few open shifts to shadow."""
+    reach = rest_reach(problem.org)
     org = problem.org
     found = []
     for person in org.people:
@@ -215,7 +250,7 @@ def trainees_without_path(problem: Problem) -> list[str]:
             s
             for t in teams
             for s in problem.shifts_of(t.id)
-            if unavailability(problem, s, person.id) is None
+            if unavailability(problem, s, person.id, reach) is None
         ]
         if len(open_shifts) < person.trainee.shadows:
             found.append(
@@ -232,6 +267,7 @@ def describe(problem: Problem, group: RuleGroup) -> str:
 
 
 def _coverage(problem: Problem, group: RuleGroup) -> str:
+    reach = rest_reach(problem.org)
     org = problem.org
     team = org.team(group.teams[0])
     week_start = problem.horizon.start + timedelta(weeks=group.week)
@@ -239,7 +275,7 @@ def _coverage(problem: Problem, group: RuleGroup) -> str:
     why: dict[str, set[str]] = {m: set() for m in team.members}
     for s in shifts:
         for m in team.members:
-            why[m].add(unavailability(problem, s, m) or "free")
+            why[m].add(unavailability(problem, s, m, reach) or "free")
     out = {r: [m for m, rs in why.items() if rs == {r}] for r in REASONS}
     parts = [
         f"{len(who)} of {plural(len(team.members), 'member')} {is_are(len(who))} {REASONS[r]} "

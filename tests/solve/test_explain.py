@@ -6,9 +6,12 @@ import dataclasses
 from datetime import date, time, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support.builders import make_person, make_team
 
-from scheduler.domain.explain import precheck
+from scheduler.domain.eligibility import unavailability
+from scheduler.domain.explain import on_call_at_once, precheck
 from scheduler.domain.model import INFEASIBLE, Assignment, Horizon, Leave, Org, Problem, Trainee
 from scheduler.domain.shifts import local_midnight, make_problem, team_shifts
 from scheduler.solve.core import explain, infeasible_core
@@ -201,3 +204,60 @@ def test_leave_alone_is_not_blamed_on_the_rest_rule(weeks, fast, small_team_org)
         )
     blamed_rest = [s for s in sentences if "rest rule" in s]
     assert not blamed_rest, f"min_rest is 0, yet: {blamed_rest}"
+
+
+def _overfull_by_brute_force(problem: Problem) -> dict[tuple, list]:
+    """The rule of `on_call_at_once` read literally: at every shift start, every pool of the
+    running shifts against every running shift (quadratic; for small orgs)."""
+    need_of = {}
+    for team in problem.org.teams:
+        for shift in problem.shifts_of(team.id):
+            free = frozenset(m for m in team.members if unavailability(problem, shift, m) is None)
+            need_of[shift] = (free, len(team.rotation.roles))
+    failing: dict[tuple, list] = {}
+    for instant in sorted({s.start for s in need_of}):
+        running = [s for s in need_of if s.start <= instant < s.end]
+        for pool in {need_of[s][0] for s in running}:
+            inside = [s for s in running if need_of[s][0] <= pool]
+            need = sum(need_of[s][1] for s in inside)
+            if len(inside) > 1 and need > len(pool):
+                teams = tuple(sorted({s.team for s in inside}))
+                failing.setdefault((teams, pool), []).append((len(inside), need))
+    return failing
+
+
+@st.composite
+def crowded(draw) -> Problem:
+    """Two to four rotations over four people, daily or weekly, with leave: often a clash."""
+    ids = ["ann", "bob", "cat", "dan"]
+    teams = tuple(
+        make_team(
+            f"t{k}",
+            draw(st.lists(st.sampled_from(ids), min_size=1, max_size=3, unique=True)),
+            shift=draw(st.sampled_from(("weekly", "daily"))),
+            handoff=time(draw(st.sampled_from((0, 9, 17))), 0),
+            roles=draw(st.sampled_from((("primary",), ("primary", "secondary")))),
+        )
+        for k in range(draw(st.integers(2, 4)))
+    )
+    leave = tuple(
+        away(draw(st.sampled_from(ids)), START + timedelta(days=draw(st.integers(0, 13))), 3)
+        for _ in range(draw(st.integers(0, 3)))
+    )
+    people = tuple(make_person(p) for p in ids)
+    org = Org(name="Acme", timezone="UTC", people=people, teams=teams, leave=leave)
+    return make_problem(org, START, 2)
+
+
+@settings(max_examples=80, deadline=None)
+@given(crowded())
+def test_the_sweep_finds_what_the_literal_rule_finds(problem) -> None:
+    failing = _overfull_by_brute_force(problem)
+    sentences = on_call_at_once(problem)
+    assert len(sentences) == len(failing)
+    for teams, pool in failing:
+        moments = failing[(teams, pool)]
+        shifts, need = moments[0]
+        head = f"{', '.join(teams[:6])}"
+        said = f"{shifts} shifts run at once and need {need} people on call, but only {len(pool)}"
+        assert any(s.startswith(head) and said in s for s in sentences), (teams, sentences)
