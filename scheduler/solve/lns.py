@@ -39,6 +39,7 @@ FREE = 400  # decision variables the first neighbourhood sets free, about...
 GROW = 1.5  # ...times this after a step settled quickly, divided by it after one cut short
 FREE_LEAST = 50
 STALL = 40  # neighbourhoods in a row without progress that end the search
+TARGET_PART = 4  # the excess is measured at this part of the way from the best to the bound
 
 
 @dataclass
@@ -86,7 +87,7 @@ def _stage(rm: RotaModel, z: cp_model.IntVar, best: int, low: int) -> Stage:
     model = rm.model.clone()
     model.clear_objective()
     model.clear_hints()
-    target = max(low, best - max(1, (best - low) // 4))
+    target = max(low, best - max(1, (best - low) // TARGET_PART))
     allowed = allowed_points(rm, target)
     domain = model.proto.variables[z.index].domain
     domain[0], domain[1] = min(low, best), best
