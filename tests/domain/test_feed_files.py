@@ -54,8 +54,13 @@ def test_write_feeds_writes_one_file_per_member_and_team(tmp_path):
     assert list(feed_files(org)) == FILES
     assert all(p.parent == tmp_path / "feeds" for p in paths)
     assert sorted(p.name for p in (tmp_path / "feeds").iterdir()) == sorted(FILES)  # no temp files
-    alice = (tmp_path / "feeds" / "alice.ics").read_bytes()
-    assert alice == feed_bytes(person_feed(org, plan.assignments, "alice", NOW))
+    for name in FILES:  # each feed is built from its part of the plan: as from all of it
+        written = (tmp_path / "feeds" / name).read_bytes()
+        if name.startswith("team-"):
+            whole = team_feed(org, plan.assignments, name.removeprefix("team-")[:-4], NOW)
+        else:
+            whole = person_feed(org, plan.assignments, name[:-4], NOW)
+        assert written == feed_bytes(whole), name
     dan = parse((tmp_path / "feeds" / "dan.ics").read_bytes())
     assert events(dan) == [] and str(dan["X-WR-CALNAME"]) == "On-call: Dan Okafor"
 
