@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from scheduler.cli import db, health, history, notify, plan, queued, serve, users
-from scheduler.cli.common import EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_PLANNED, BadInput
+from scheduler.cli.common import EXIT_BAD_INPUT, EXIT_NO_PLAN, EXIT_PLANNED, BadInput, RotaGroup
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_NO_PLAN", "EXIT_PLANNED", "BadInput", "main"]
 
 
-@click.group()
+@click.group(cls=RotaGroup)
 @click.version_option(package_name="rota")
 def main() -> None:
     """Rota: plan fair on-call rotations with a constraint solver."""

@@ -7,9 +7,11 @@ use them, so `rota --help` answers at once (tests/cli/test_startup.py).
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
 import math
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +30,36 @@ if TYPE_CHECKING:
 
 EXIT_PLANNED, EXIT_NO_PLAN, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 0, 1, 2, 3  # docs/cli.md#exit-codes
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: Ctrl-C stopped the solve
+EXIT_IO_ERROR = 74  # sysexits' EX_IOERR: a file or the output could not be written
+EXIT_PIPE = 141  # 128 + SIGPIPE: whoever read the output stopped reading (`| head`)
 UNKNOWN = "UNKNOWN"  # the JSON status when no plan was found and none proven impossible
+
+
+class IOFailure(click.ClickException):
+    """The operating system refused a read or a write (a full disk, a folder without write
+    permission): exit code 74 with one line naming the file, never a traceback."""
+
+    exit_code = EXIT_IO_ERROR
+
+    def __init__(self, err: OSError):
+        where = f"{err.filename}: " if err.filename else ""
+        super().__init__(inert(f"{where}{err.strerror or err}"))
+
+
+class RotaGroup(click.Group):
+    """The `rota` command group: an OSError out of a command is one line (`IOFailure`), and a
+    reader that stops reading (`rota plan ... | head -1`) ends the output quietly, exit 141."""
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; see the class for how operating-system errors end it."""
+        try:
+            return super().invoke(ctx)
+        except OSError as err:
+            if err.errno == errno.EPIPE:
+                # Point stdout at nothing, so the interpreter's last flush cannot fail again.
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(EXIT_PIPE)
+            raise IOFailure(err) from None
 
 
 class BadInput(click.ClickException):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -26,10 +27,13 @@ T = TypeVar("T")
 
 
 def check_out(out: Path) -> None:
-    """Refuse an --out that is a file, or a directory holding files a run did not write.
+    """Refuse an --out that is a file, a directory holding files a run did not write, or a
+    place where no directory can be made (checked before the solve, by making one and
+    removing it again in the nearest folder that exists).
 
     Raises BadInput: the whole directory is replaced, so anything else in it would be lost.
     """
+    _check_writable(Path(os.path.abspath(out)))
     if out.exists() and not out.is_dir():
         raise BadInput(f"--out {out} is a file, not a directory")
     if out.is_dir():
@@ -40,6 +44,31 @@ def check_out(out: Path) -> None:
                 f"--out {out} holds files that rota plan did not write ({shown}); it replaces "
                 "the whole directory: give a new or empty directory, or an earlier run's"
             )
+
+
+def _check_writable(out: Path) -> None:
+    """Raise BadInput unless a directory can be made beside `out` (where the run is staged)."""
+    folder = out.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".check", dir=folder))
+    except OSError as err:
+        raise BadInput(
+            f"--out {out}: cannot write there ({err.strerror or err}); give a folder you can "
+            "write to"
+        ) from None
+
+
+def _mode_of(out: Path) -> int:
+    """Return the permission bits for the run's directory: the earlier run's, else what a new
+    directory gets under the process's umask (mkdtemp's own 0700 would shut out a web server
+    that serves the feeds)."""
+    if out.is_dir():
+        return stat.S_IMODE(out.stat().st_mode)
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
 
 
 def write_run(out: Path, write: Callable[[Path], T]) -> T:
@@ -54,6 +83,7 @@ def write_run(out: Path, write: Callable[[Path], T]) -> T:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".new", dir=out.parent))
     try:
+        os.chmod(staging, _mode_of(out))
         if (out / "feeds").is_dir():
             shutil.copytree(out / "feeds", staging / "feeds")
         result = write(staging)

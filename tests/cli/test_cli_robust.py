@@ -298,3 +298,64 @@ def _plan_of(problem, rows) -> Plan:
         for r in rows
     ]
     return Plan(tuple(sorted(assignments)), status="FEASIBLE")
+
+
+# --- where the output goes ---------------------------------------------------------------------
+
+
+def test_an_out_where_nothing_can_be_written_is_bad_input_before_the_solve(tmp_path):
+    org_path, blocker = write(tmp_path, ORG), write(tmp_path, "not a folder", "blocker")
+    result = plan(org_path, blocker / "out")
+    assert result.exit_code == 2, result.output
+    assert "cannot write there" in result.stderr and str(blocker / "out") in result.stderr
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "org.yaml"]
+
+
+def test_the_run_directory_keeps_its_permissions(tmp_path):
+    org_path, out = write(tmp_path, ORG), tmp_path / "out"
+    out.mkdir(mode=0o755)
+    out.chmod(0o755)
+    assert plan(org_path, out).exit_code == 0
+    assert out.stat().st_mode & 0o777 == 0o755  # a web server can still serve feeds/
+    fresh = tmp_path / "fresh"
+    mask = os.umask(0o022)
+    try:
+        assert plan(org_path, fresh).exit_code == 0
+    finally:
+        os.umask(mask)
+    assert fresh.stat().st_mode & 0o777 == 0o755  # as mkdir would make it, not mkdtemp's 0700
+
+
+def _command(tmp_path, out) -> list[str]:
+    org_path = write(tmp_path, ORG)
+    args = ["plan", str(org_path), "--start", "2027-01-04", "--weeks", "3", "--out", str(out)]
+    return [sys.executable, "-c", "from scheduler.cli import main; main()", *args]
+
+
+def test_a_reader_that_stops_reading_ends_the_output_quietly(tmp_path):
+    process = subprocess.Popen(
+        _command(tmp_path, tmp_path / "out"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    process.stdout.close()  # like `| head -0`: nobody reads the summary
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    assert (tmp_path / "out" / "plan.csv").exists()  # the run was written before the summary
+
+
+def test_a_full_disk_under_the_output_is_one_line_not_a_traceback(tmp_path):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            _command(tmp_path, tmp_path / "out"),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+    assert done.returncode == 74, done.stderr
+    assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
