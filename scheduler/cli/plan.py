@@ -31,7 +31,7 @@ from scheduler.cli.common import (
 from scheduler.cli.db import plan_in_database
 from scheduler.cli.outdir import EXIT_INTERRUPTED, check_out, ctrl_c, write_run
 from scheduler.domain.model import ROLES, Problem
-from scheduler.domain.shifts import make_problem
+from scheduler.domain.shifts import history_before, make_problem
 from scheduler.domain.text import plural
 from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
 
@@ -190,6 +190,12 @@ def _problem(orgfile: str, start, weeks: int, previous: str | None, now) -> Prob
         feed_files(org)  # before the solve: a clash of feed file names is the org file's fault
     except ValueError as err:
         raise BadInput(f"{orgfile}: {err}") from None
+    org, dropped = history_before(org, start)
+    if dropped:
+        warn(
+            f"{orgfile}: left out {plural(dropped, 'history entry', 'history entries')} from "
+            f"{start} on: history is past on-call, and the plan covers those weeks"
+        )
     problem = make_problem(org, start, weeks)
     if previous:
         return _with_previous(problem, previous, now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +28,7 @@ from scheduler.cli.common import (
 from scheduler.cli.db import import_into
 from scheduler.cli.outdir import check_out, write_run
 from scheduler.domain.model import Org
-from scheduler.domain.shifts import local_midnight
+from scheduler.domain.shifts import history_before
 from scheduler.domain.text import plural
 from scheduler.solve import SolveOptions
 
@@ -192,18 +192,6 @@ def demo_start(sessions: sessionmaker[Session], org: Org, at: datetime) -> date:
             return running.start
     yesterday = (at - timedelta(days=1)).astimezone(ZoneInfo(org.teams[0].timezone)).date()
     return yesterday - timedelta(days=yesterday.weekday())
-
-
-def history_before(org: Org, start: date) -> tuple[Org, int]:
-    """Return the org with only the history that starts before `start` (team-local midnight),
-    and how many entries were left out: history is past on-call, and a sample org's history
-    may run into the weeks the demo plans."""
-    kept = tuple(
-        past
-        for past in org.history
-        if past.shift.start < local_midnight(start, org.team(past.shift.team).timezone)
-    )
-    return replace(org, history=kept), len(org.history) - len(kept)
 
 
 def _published_plan(sessions: sessionmaker[Session], org_id, start, weeks, replan, options) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -80,3 +81,16 @@ def week_index(problem: Problem, shift: Shift) -> int:
     zone = ZoneInfo(problem.org.team(shift.team).timezone)
     days = (shift.start.astimezone(zone).date() - problem.horizon.start).days
     return max(0, min(problem.horizon.weeks - 1, days // 7))
+
+
+def history_before(org: Org, start: date) -> tuple[Org, int]:
+    """Return the org with only the history that starts before `start` (team-local midnight),
+    and how many entries were left out: history is past on-call, and an org file's history may
+    run into the weeks being planned (a sample org, a quarter planned again); counted there
+    it would credit people with shifts the plan gives to others."""
+    kept = tuple(
+        past
+        for past in org.history
+        if past.shift.start < local_midnight(start, org.team(past.shift.team).timezone)
+    )
+    return replace(org, history=kept), len(org.history) - len(kept)

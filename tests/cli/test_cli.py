@@ -112,6 +112,24 @@ def test_plan_writes_plan_fairness_and_feeds(tmp_path: Path) -> None:
     assert team_feed.count(b"BEGIN:VEVENT") == 6
 
 
+def test_history_inside_the_horizon_is_left_out_and_said(tmp_path: Path) -> None:
+    """History is past on-call: an entry in the planned weeks would credit Cat with a week
+    the plan gives to others, so it is left out, with a warning naming the file."""
+    week = '{team: search, role: primary, person: cat, start: "2027-01-11T10:00-05:00", '
+    before = '{team: search, role: primary, person: dan, start: "2026-12-28T10:00-05:00", '
+    text = ORG + (
+        "history:\n"
+        f'  - {before}end: "2027-01-04T10:00-05:00"}}\n'
+        f'  - {week}end: "2027-01-18T10:00-05:00"}}\n'
+    )
+    out = tmp_path / "out"
+    result = plan(write(tmp_path, text), out)
+    assert result.exit_code == 0, result.output
+    assert "left out 1 history entry from 2027-01-04 on" in result.stderr
+    points = {r["person"]: float(r["history_points"]) for r in read_csv(out / "fairness.csv")}
+    assert points["cat"] == 0 and points["dan"] > 0  # the week before still counts
+
+
 def test_json_prints_one_object_with_the_figures(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = plan(write(tmp_path, ORG), out, "--json")
