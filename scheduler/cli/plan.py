@@ -6,7 +6,7 @@ import csv
 import json
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -31,8 +31,8 @@ from scheduler.cli.common import (
 from scheduler.cli.db import plan_in_database
 from scheduler.cli.outdir import EXIT_INTERRUPTED, check_out, ctrl_c, write_run
 from scheduler.domain.model import ROLES, Problem
-from scheduler.domain.shifts import history_before, make_problem
-from scheduler.domain.text import plural
+from scheduler.domain.shifts import history_before, local_midnight, make_problem
+from scheduler.domain.text import local_clock, plural
 from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
 
 
@@ -181,6 +181,28 @@ def plan(
         sys.exit(EXIT_INTERRUPTED)
 
 
+def uncovered_starts(problem: Problem) -> list[str]:
+    """Say which teams' first shift starts a day or more after `--start` with no history
+    running up to it: nobody is on call there in this plan (docs/shifts.md#horizon)."""
+    said = []
+    for team in problem.org.teams:
+        shifts = problem.shifts_of(team.id)
+        if not shifts:
+            continue
+        first = min(s.start for s in shifts)
+        begin = local_midnight(problem.horizon.start, team.timezone)
+        held = any(
+            past.shift.team == team.id and past.shift.end >= first for past in problem.org.history
+        )
+        if first - begin >= timedelta(days=1) and not held:
+            said.append(
+                f"{team.id}: the first shift starts {local_clock(first, team.timezone)}, the "
+                f"first handoff from {problem.horizon.start} on; until then nobody is on call "
+                "in this plan (start on a handoff day, or give the shift running then as history)"
+            )
+    return said
+
+
 def _problem(orgfile: str, start, weeks: int, previous: str | None, now) -> Problem:
     """Read the org file (and the previous plan) into the problem to solve."""
     org = load_org_file(orgfile)
@@ -197,6 +219,8 @@ def _problem(orgfile: str, start, weeks: int, previous: str | None, now) -> Prob
             f"{start} on: history is past on-call, and the plan covers those weeks"
         )
     problem = make_problem(org, start, weeks)
+    for sentence in uncovered_starts(problem):
+        warn(sentence)
     if previous:
         return _with_previous(problem, previous, now)
     if now is not None:

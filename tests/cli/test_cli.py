@@ -130,6 +130,15 @@ def test_history_inside_the_horizon_is_left_out_and_said(tmp_path: Path) -> None
     assert points["cat"] == 0 and points["dan"] > 0  # the week before still counts
 
 
+def test_a_start_days_before_the_first_handoff_is_warned_about(tmp_path: Path) -> None:
+    org_path = write(tmp_path, ORG)
+    mid_week = plan(org_path, tmp_path / "a", start="2027-01-06")
+    assert mid_week.exit_code == 0, mid_week.output
+    assert "search: the first shift starts Mon 2027-01-11 10:00" in mid_week.stderr
+    on_the_day = plan(org_path, tmp_path / "b", start="2027-01-04")  # 10 hours: the usual
+    assert on_the_day.exit_code == 0 and "first shift starts" not in on_the_day.stderr
+
+
 def test_json_prints_one_object_with_the_figures(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = plan(write(tmp_path, ORG), out, "--json")
