@@ -102,7 +102,7 @@ def parse_org(text: str, filename: str) -> Org:
         lookback_weeks=_opt(root, "fairness", _lookback, 26),
         leave=_entries(root, "leave", lambda v: Leave(*_away(v, people))),
         avoid=_entries(root, "avoid", lambda v: AvoidRequest(*_away(v, people))),
-        history=_entries(root, "history", lambda v: _past(v, teams, people)),
+        history=_history(root, teams, people),
     )
 
 
@@ -227,6 +227,27 @@ def _away(value: Value, people: dict[str, Person]) -> tuple[str, datetime, datet
     if end <= start:
         f["end"].fail(f"ends before it starts ({f['start'].text()} .. {f['end'].text()})")
     return person, start, end
+
+
+def _history(
+    fields: dict[str, Value], teams: dict[str, Team], people: dict[str, Person]
+) -> tuple[Assignment, ...]:
+    """Parse the history; a person in two roles of one past shift fails at the second entry
+    (docs/rules.md#2-overlap: nobody is on call twice at once)."""
+    items = fields["history"].items(allow_empty=True) if "history" in fields else []
+    first: dict[tuple[str, datetime, str], str] = {}
+    parsed = []
+    for item in items:
+        past = _past(item, teams, people)
+        key = (past.shift.team, past.shift.start, past.person)
+        if key in first:
+            item.fields(*KEYS["history"])["person"].fail(
+                f'"{past.person}" already holds a role of this shift (at {first[key]}): one '
+                "person holds one role of a shift"
+            )
+        first[key] = item.path
+        parsed.append(past)
+    return tuple(parsed)
 
 
 def _past(value: Value, teams: dict[str, Team], people: dict[str, Person]) -> Assignment:

@@ -450,6 +450,8 @@ BAD = [
      "ends before it starts", 'end: "2026-12-01T20:00"'),
     ("start: 2026-10-05T10:00, end", "start: 2026-10-05, end", "history[1].start",
      'cannot parse "2026-10-05"; expected a time like "2027-02-03T09:00"', "start: 2026-10-05,"),
+    ("role: secondary, person: carol", "role: secondary, person: bob", "history[1].person",
+     '"bob" already holds a role of this shift (at history[0])', "role: secondary, person: bob"),
 ]  # fmt: skip
 
 
