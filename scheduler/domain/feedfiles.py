@@ -140,9 +140,16 @@ def _renderer(
 
 
 def _revised_bytes(render: Render, known: Mapping[str, KnownEvent], now: datetime) -> bytes:
-    """Render once to fingerprint every event, revise each against `known`, render for real."""
-    prints = fingerprints(render(None))
-    return feed_bytes(render({uid: revise(known.get(uid), p, now) for uid, p in prints.items()}))
+    """Render once to fingerprint every event, revise each against `known`, render for real.
+
+    When every event is new (a first run), the first rendering already carries the revision
+    each gets (SEQUENCE 0, modified `now`) and is the one written: half the work.
+    """
+    first = render(None)
+    revisions = {uid: revise(known.get(uid), p, now) for uid, p in fingerprints(first).items()}
+    if all(r == EventRevision(sequence=0, modified=now) for r in revisions.values()):
+        return feed_bytes(first)
+    return feed_bytes(render(revisions))
 
 
 def _previous_events(path: Path, warn: Callable[[str], None] | None) -> dict[str, KnownEvent]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 
 from ortools.sat.python import cp_model
 
@@ -130,9 +132,20 @@ def add_coverage(rm: RotaModel) -> None:
         rm.at_most_one(list(rm.by_slot[(i, "shadow")].values()), group)
 
 
-def conflict_cliques(rm: RotaModel, indices: list[int]) -> list[list[int]]:
-    """Cover every conflicting pair of a person's shifts with few, large cliques."""
+def conflict_cliques(
+    rm: RotaModel, indices: list[int], close: Callable[[int, int], bool] | None = None
+) -> list[list[int]]:
+    """Cover every conflicting pair of a person's shifts with few, large cliques.
+
+    `close(i, j)` tells whether shifts i and j are too close for one person (`too_close`);
+    pass one memoised across the people of a group, who share most of their shifts.
+    """
     org = rm.problem.org
+    if close is None:
+
+        def close(i: int, j: int) -> bool:
+            return too_close(org, rm.shifts[i], rm.shifts[j])
+
     order = sorted(indices, key=lambda i: rm.shifts[i].start)
     covered: set[tuple[int, int]] = set()
     reach = rest_reach(org)
@@ -140,11 +153,11 @@ def conflict_cliques(rm: RotaModel, indices: list[int]) -> list[list[int]]:
     for pos, i in enumerate(order):
         clique = [i]
         for j in order[pos + 1 :]:
-            if not too_close(org, rm.shifts[i], rm.shifts[j]):
+            if not close(i, j):
                 if rm.shifts[j].start - rm.shifts[i].end > reach:
                     break  # beyond any rest, whatever the clocks did (CLOCK_SLACK)
                 continue
-            if all(too_close(org, rm.shifts[j], rm.shifts[k]) for k in clique):
+            if all(close(j, k) for k in clique):
                 clique.append(j)
             elif (i, j) not in covered:
                 cliques.append([i, j])
@@ -158,13 +171,19 @@ def conflict_cliques(rm: RotaModel, indices: list[int]) -> list[list[int]]:
 
 def add_overlap_and_rest(rm: RotaModel) -> None:
     """Rules 2 and 4: one assignment at a time per person, with rest between them."""
+    org = rm.problem.org
+
+    @cache
+    def close(i: int, j: int) -> bool:
+        return too_close(org, rm.shifts[i], rm.shifts[j])
+
     for held in rm.by_person.values():
         by_shift: dict[int, list] = defaultdict(list)
         for (i, _), v in held.items():
             by_shift[i].append(v)
         for i, variables in by_shift.items():
             rm.at_most_one(variables, RuleGroup("overlap", (rm.shifts[i].team,)))
-        for clique in conflict_cliques(rm, list(by_shift)):
+        for clique in conflict_cliques(rm, list(by_shift), close):
             teams = tuple(sorted({rm.shifts[i].team for i in clique}))
             shifts = [rm.shifts[i] for i in clique]
             at_once = all(a.overlaps(b.start, b.end) for a in shifts for b in shifts)
