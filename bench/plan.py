@@ -114,6 +114,7 @@ CASES: tuple[Case, ...] = (
         "8 people, weekly, primary+secondary, 7d rest, roster 6, Berlin/DE, leave + history",
         lambda: make_problem(orgs.weekly_team_8(), orgs.START, 13),
         target=Target(seconds=3, ratio_proven=True, spread_gap=0.0),
+        command=("orgs.weekly_team_8()", str(orgs.START)),
     ),
     Case(
         "team.yaml",
@@ -478,7 +479,7 @@ def measure(case: Case, args) -> Row:
     row.flow_seconds = time.perf_counter() - begun
     for _ in range(args.repeats):
         row.runs.append(solve_once(problem, args.time_limit, args.workers, args.seed))
-    row.memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    row.memory_mb = peak_mb()
     if case.command and not args.no_command:
         for _ in range(args.repeats):
             row.commands.append(run_command(case, args.time_limit, args.workers, args.seed))
@@ -627,8 +628,21 @@ def scale_point(teams: int, args) -> dict:
         "status": plan.status if plan else run.error,
         "gap": None if plan is None or plan.ratio_gap is None else 100 * plan.ratio_gap,
         "spread_gap": None if plan is None or plan.spread_gap is None else 100 * plan.spread_gap,
-        "memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "memory_mb": peak_mb(),
     }
+
+
+def peak_mb() -> float:
+    """Return this process's peak resident memory in MB: VmHWM, which a new program starts
+    afresh (Linux's ru_maxrss keeps the forking parent's peak across exec), else ru_maxrss."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def scale_curve(sizes: list[int], args) -> list[str]:
@@ -746,7 +760,8 @@ def main(argv: list[str] | None = None) -> int:
             print("relative to team8: " + ", ".join(ratios))
         print(
             "gap % = (max ratio - max(flow LB, solver LB)) / that bound; proof s = seconds into "
-            "solve() when the max ratio was proven ('-': not proven)"
+            "solve() when the max ratio was proven ('-': not proven); MB = the bench process's "
+            "peak memory so far (cases run in the order shown)"
         )
         for row in rows:
             case = row.case

@@ -16,7 +16,7 @@ from scheduler.domain import model, rules
 from scheduler.domain.fairness import FairnessReport, fairness_report
 from scheduler.domain.points import DayCalendar
 from scheduler.domain.previous import Matched, PreviousRow, match_previous
-from scheduler.domain.shifts import make_problem
+from scheduler.domain.shifts import history_before, make_problem
 from scheduler.domain.text import plural
 from scheduler.services import audit, departures, rights
 from scheduler.services.notify import events as notices
@@ -146,11 +146,13 @@ def build_problem(
 ) -> model.Problem:
     """Build the problem from the database; published shifts before `start` count as history.
 
-    Re-planning a horizon that has a published plan keeps that plan's started shifts (those
-    before `now`) and changes as few of its future ones as fairness allows.
+    Imported history from `start` on is left out, as `rota plan` does with an org file
+    (docs/org-file.md#history). Re-planning a horizon that has a published plan keeps that
+    plan's started shifts (those before `now`) and changes as few of its future ones as
+    fairness allows.
     """
     org_row = _org(session, org_id)
-    org = org_with_earlier_plans(session, org_row, start)
+    org, _ = history_before(org_with_earlier_plans(session, org_row, start), start)
     live = _live_of(session, org_id, start)
     problem = make_problem(org, start, weeks)
     if live is None or now is None:

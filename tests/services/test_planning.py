@@ -12,6 +12,7 @@ from support.world import SAMPLE, START, imported
 
 from scheduler import store
 from scheduler.domain import rules
+from scheduler.domain.shifts import local_midnight
 from scheduler.services import oncall, planning
 from scheduler.services.planning import PlanError
 
@@ -160,6 +161,17 @@ def test_published_shifts_before_the_horizon_count_as_history(sessions):
         problem = planning.build_problem(session, org_id, nxt, 2)
     history = {(h.person, h.role, h.shift.start) for h in problem.org.history}
     assert published <= history
+
+
+def test_imported_history_from_the_start_on_is_left_out(sessions):
+    org_id = imported(sessions)
+    with sessions() as session:
+        everything = planning.build_problem(session, org_id, START, 2).org.history
+        day = sorted(h.shift.start for h in everything)[len(everything) // 2].date()
+        problem = planning.build_problem(session, org_id, day, 2)
+    kept, org = problem.org.history, problem.org
+    assert 0 < len(kept) < len(everything)
+    assert all(h.shift.start < local_midnight(day, org.team(h.shift.team).timezone) for h in kept)
 
 
 def test_next_quarter_start_without_plans_is_the_next_monday(sessions):
