@@ -30,7 +30,10 @@ from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 
 WORK_LEAST = 3.0  # deterministic seconds of phase 1 that any group may spend...
 WORK_BASE = 12.0  # ...or its part of these, shared by the groups in proportion to size...
-WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size (a 12,000-variable group: 3 s)
+WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size ...
+# ...counting at most this many: a large model costs more wall clock per deterministic second
+# (69,000 variables: 4 times a small one), and its budget must end before the time limit
+WORK_VARIABLES_MOST = 4000
 FIRST_SHARE = 0.2  # of the budget at most for the first direct minimisation...
 FIRST_PER_VARIABLE = 1 / 2500  # ...by the group's size (small groups need little)...
 FIRST_LEAST = 0.6  # ...and at least these deterministic seconds...
@@ -74,7 +77,8 @@ def phase1_work(rm: RotaModel, options: SolveOptions, part: float) -> float:
 
     `part` is the group's part of all the decision variables (0 to 1).
     """
-    return options.effort * (max(WORK_LEAST, WORK_BASE * part) + len(rm.x) * WORK_PER_VARIABLE)
+    counted = min(len(rm.x), WORK_VARIABLES_MOST)
+    return options.effort * (max(WORK_LEAST, WORK_BASE * part) + counted * WORK_PER_VARIABLE)
 
 
 def hint(rm: RotaModel, values: dict[Key, int]) -> None:
