@@ -695,7 +695,12 @@ def _counts(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--time-limit", type=float, default=60.0, help="per solve (default 60)")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=SolveOptions.time_limit,
+        help=f"per solve (default {SolveOptions.time_limit:g}, as rota plan's)",
+    )
     parser.add_argument(
         "--workers", type=int, default=SolveOptions.num_workers, help="CP-SAT workers"
     )

@@ -7,6 +7,7 @@ answer is JSON, errors included: `{"error": code, "message": text, "field": name
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -46,6 +47,25 @@ def authenticate() -> None:
     if user is None or not user.active:
         raise ApiError(401, "unauthorized", "send a valid API token: Authorization: Bearer <token>")
     g.user = user
+
+
+@bp.before_request
+def known_query() -> None:
+    """Refuse a query parameter the operation does not document (web/api_schema.py): a typo
+    such as `?frm=` would otherwise be ignored and answer a different question."""
+    if request.url_rule is None:
+        return
+    rule = request.url_rule.rule.removeprefix(bp.url_prefix or "")
+    path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule)
+    operation = api_schema.PATHS.get(path, {}).get(request.method.lower())
+    if operation is None:
+        return
+    known = sorted(p["name"] for p in operation.get("parameters", ()) if p["in"] == "query")
+    unknown = sorted(set(request.args) - set(known))
+    if unknown:
+        name = unknown[0][:100]
+        expected = f"expected one of: {', '.join(known)}" if known else "it takes none"
+        raise bad(name, f"unknown query parameter {name!r}; {expected}")
 
 
 @bp.errorhandler(ApiError)

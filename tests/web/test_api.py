@@ -111,6 +111,14 @@ def test_unknown_routes_and_methods_answer_json(as_user):
         assert response.headers["Allow"]
 
 
+def test_an_undocumented_query_parameter_is_400_naming_it(as_user):
+    api = as_user("ada")
+    body = assert_error(api.get("/leave?frm=2027-01-01"), 400, "frm")
+    assert "expected one of: from, kind, person, to" in body["message"]
+    assert_error(api.get("/oncall/service/search?if=false"), 400, "if")
+    assert api.get("/leave?from=2027-01-01").status_code == 200
+
+
 # --- on call -------------------------------------------------------------------------------
 
 
