@@ -30,7 +30,7 @@ from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 
 WORK_LEAST = 3.0  # deterministic seconds of phase 1 that any group may spend...
 WORK_BASE = 12.0  # ...or its part of these, shared by the groups in proportion to size...
-WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size ...
+WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size...
 # ...counting at most this many: a large model costs more wall clock per deterministic second
 # (69,000 variables: 4 times a small one), and its budget must end before the time limit
 WORK_VARIABLES_MOST = 4000
@@ -77,8 +77,14 @@ def phase1_work(rm: RotaModel, options: SolveOptions, part: float) -> float:
 
     `part` is the group's part of all the decision variables (0 to 1).
     """
-    counted = min(len(rm.x), WORK_VARIABLES_MOST)
-    return options.effort * (max(WORK_LEAST, WORK_BASE * part) + counted * WORK_PER_VARIABLE)
+    return options.effort * (max(WORK_LEAST, WORK_BASE * part) + size_work(rm))
+
+
+def size_work(rm: RotaModel) -> float:
+    """Return the deterministic seconds a group's size adds to a phase's budget (phases 1 to
+    3 alike): `WORK_PER_VARIABLE` per decision variable, counting `WORK_VARIABLES_MOST` at most.
+    """
+    return min(len(rm.x), WORK_VARIABLES_MOST) * WORK_PER_VARIABLE
 
 
 def hint(rm: RotaModel, values: dict[Key, int]) -> None:

@@ -25,15 +25,12 @@ from ortools.sat.python import cp_model
 
 from scheduler.solve.formulation import RotaModel, add_wishes, compared
 from scheduler.solve.options import SolveOptions
-from scheduler.solve.phase1 import GroupResult, cap, hint, values_of
+from scheduler.solve.phase1 import GroupResult, cap, hint, size_work, values_of
 from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 
 SPREAD_SCALE = 10_000  # the spread is optimised in units of 1/10,000 of a squared point
-WORK_BASE = 4.0  # deterministic seconds of phases 2 and 3 shared by the groups by size...
-WORK_PER_VARIABLE = 1 / 4000  # ...and more by each one's size...
-# ...counting at most this many: a large model costs more wall clock per deterministic second
-# (69,000 variables: 4 times a small one), and its budget must end before the time limit
-WORK_VARIABLES_MOST = 4000
+WORK_BASE = 4.0  # deterministic seconds of phases 2 and 3 shared by the groups by size, and
+# more by each one's own size (phase1.size_work)
 GRID = 16  # secants per person on an even grid from the start, so the first round is not blind
 MAX_ROUNDS = 12
 MAX_VALUES = 2000  # a person's reachable deviations listed up to this many (else an interval)
@@ -71,8 +68,7 @@ def phase2_work(rm: RotaModel, options: SolveOptions, part: float) -> float:
 
     `part` is the group's part of all the decision variables (0 to 1).
     """
-    counted = min(len(rm.x), WORK_VARIABLES_MOST)
-    return options.effort * (WORK_BASE * part + counted * WORK_PER_VARIABLE)
+    return options.effort * (WORK_BASE * part + size_work(rm))
 
 
 def loads_of(rm: RotaModel, values: dict) -> dict[str, int]:
