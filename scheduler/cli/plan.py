@@ -185,15 +185,17 @@ def uncovered_starts(problem: Problem) -> list[str]:
     """Say which teams' first shift starts a day or more after `--start` with no history
     running up to it: nobody is on call there in this plan (docs/shifts.md#horizon)."""
     said = []
+    history_end: dict[str, datetime] = {}  # per team, when its last history shift ends
+    for past in problem.org.history:
+        team_id = past.shift.team
+        history_end[team_id] = max(past.shift.end, history_end.get(team_id, past.shift.end))
     for team in problem.org.teams:
         shifts = problem.shifts_of(team.id)
         if not shifts:
             continue
         first = min(s.start for s in shifts)
         begin = local_midnight(problem.horizon.start, team.timezone)
-        held = any(
-            past.shift.team == team.id and past.shift.end >= first for past in problem.org.history
-        )
+        held = team.id in history_end and history_end[team.id] >= first
         if first - begin >= timedelta(days=1) and not held:
             said.append(
                 f"{team.id}: the first shift starts {local_clock(first, team.timezone)}, the "

@@ -105,10 +105,9 @@ def uncoverable_shifts(problem: Problem, team: Team) -> list[str]:
     return found
 
 
-def _most_shifts(problem: Problem, team: Team, person: str) -> int:
+def _most_shifts(problem: Problem, team: Team, person: str, reach: timedelta) -> int:
     """Count how many of the team's shifts one person can take, rest allowing (greedy, with
-    the one rest predicate: wall-clock rest, docs/rules.md#4-rest)."""
-    reach = rest_reach(problem.org)
+    the one rest predicate: wall-clock rest, docs/rules.md#4-rest); `reach` is `rest_reach`."""
     taken, last = 0, None
     for shift in problem.shifts_of(team.id):
         if unavailability(problem, shift, person, reach) is not None:
@@ -216,7 +215,7 @@ def rest_capacity(problem: Problem, team: Team) -> list[str]:
     open_places = sum(
         1 for s in shifts for m in team.members if unavailability(problem, s, m, reach) is None
     )
-    most = {m: _most_shifts(problem, team, m) for m in team.members}
+    most = {m: _most_shifts(problem, team, m, reach) for m in team.members}
     if sum(most.values()) >= needed or open_places < needed:
         return []  # enough room, or leave alone already explains it (uncoverable shifts)
     rest = duration(team.rotation.min_rest)

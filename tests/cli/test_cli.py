@@ -137,6 +137,10 @@ def test_a_start_days_before_the_first_handoff_is_warned_about(tmp_path: Path) -
     assert "search: the first shift starts Mon 2027-01-11 10:00" in mid_week.stderr
     on_the_day = plan(org_path, tmp_path / "b", start="2027-01-04")  # 10 hours: the usual
     assert on_the_day.exit_code == 0 and "first shift starts" not in on_the_day.stderr
+    running = '{team: search, role: primary, person: dan, start: "2027-01-04T10:00-05:00", '
+    covered = write(tmp_path, ORG + f'history:\n  - {running}end: "2027-01-11T10:00-05:00"}}\n')
+    held = plan(covered, tmp_path / "c", start="2027-01-06")  # history runs up to the handoff
+    assert held.exit_code == 0 and "first shift starts" not in held.stderr
 
 
 def test_json_prints_one_object_with_the_figures(tmp_path: Path) -> None:
