@@ -39,6 +39,8 @@ FIRST_PER_VARIABLE = 1 / 2500  # ...by the group's size (small groups need littl
 FIRST_LEAST = 0.6  # ...and at least these deterministic seconds...
 FIRST_MOST = 1.5  # ...and at most these (a large model's first plan costs more wall clock)
 PROOF_SHARE = 0.15  # of what is left for each probing proof that the best plan is optimal...
+PROOF_LEAST = 1.0  # ...and at least these deterministic seconds when the best is within...
+PROOF_CLOSE = 0.04  # ...this fraction of the bound, in groups below PROBE_GAP_FROM variables
 PROBE_GAP = 0.03  # ...tried in large groups once the best is within this fraction of the bound
 PROBE_GAP_FROM = 5000  # (decision variables): there a probe costs 5 times its budget in wall clock
 CHECK_SHARE = 0.25  # of what is left for each bisection check
@@ -246,7 +248,11 @@ def _prove(
     high = result.best - 1 if high is None else high
     cap(rm, result.z, low, high)
     hint(rm, result.values)
-    solver = cp_solver(options, work * PROOF_SHARE, budget, prove=True)
+    spend = work * PROOF_SHARE
+    if len(rm.x) < PROBE_GAP_FROM and result.best - low <= PROOF_CLOSE * low:
+        # Near the bound a proof is likely, and worth more than the search's last crumbs.
+        spend = max(spend, PROOF_LEAST * options.effort)
+    solver = cp_solver(options, spend, budget, prove=True)
     status, spent = run(solver, rm.model, budget)
     if status == cp_model.INFEASIBLE:
         result.bound = max(result.bound, high + 1)
