@@ -20,7 +20,7 @@ def test_the_fairness_notebook_runs_and_shows_its_charts(monkeypatch):
     client = NotebookClient(
         notebook,
         kernel_name="python3",
-        timeout=600,  # per cell: the solves are capped at 120 s each, far less on an idle machine
+        timeout=600,  # per cell: the solves are capped at 300 s each, far less on an idle machine
         resources={"metadata": {"path": str(NOTEBOOK.parent)}},
     )
     client.execute()

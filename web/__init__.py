@@ -112,7 +112,7 @@ def _config_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
         # The public address in feed links, when the app sits behind a proxy.
         "BASE_URL": environ.get("ROTA_BASE_URL") or None,
         # Seconds the solver may spend on "Generate next quarter" (the page never waits longer).
-        "SOLVE_SECONDS": float(environ.get("ROTA_SOLVE_SECONDS", "120")),
+        "SOLVE_SECONDS": float(environ.get("ROTA_SOLVE_SECONDS", "300")),
         "SOLVE_WORKERS": int(environ.get("ROTA_SOLVE_WORKERS", "1")),
         # /metrics: a bearer token and/or the networks (CIDRs, comma-separated) it answers.
         "METRICS_TOKEN": environ.get("ROTA_METRICS_TOKEN") or None,

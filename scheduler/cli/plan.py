@@ -50,7 +50,7 @@ from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
 @click.option("--previous", type=click.Path(dir_okay=False), help="A previous plan.csv to keep.")
 @click.option("--now", callback=parse_time, help="With --previous: shifts before this are kept.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-@click.option("--time-limit", type=FloatRange(1, 3600), default=120, show_default=True)
+@click.option("--time-limit", type=FloatRange(1, 3600), default=300, show_default=True)
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),

@@ -122,7 +122,7 @@ class Login:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Set everything up, then stop.")
-@click.option("--time-limit", type=FloatRange(1, 3600), default=120, show_default=True)
+@click.option("--time-limit", type=FloatRange(1, 3600), default=300, show_default=True)
 @click.option(
     "--workers", type=click.IntRange(1, 64), default=SolveOptions.num_workers, show_default=True
 )

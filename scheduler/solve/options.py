@@ -110,7 +110,7 @@ class SolveOptions:
     thread stays free to take a signal.
     """
 
-    time_limit: float = 120.0
+    time_limit: float = 300.0
     num_workers: int = 1
     seed: int = 1
     effort: float = 1.0

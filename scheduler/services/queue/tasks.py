@@ -46,7 +46,7 @@ class PlanRequest:
     actor: str
     now: datetime
     publish_it: bool = False
-    time_limit: float = 120.0
+    time_limit: float = 300.0
     num_workers: int = 1
     seed: int = 1
     effort: float = 1.0
