@@ -29,7 +29,7 @@ from scheduler.solve.phase1 import GroupResult, cap, hint, size_work, values_of
 from scheduler.solve.search import SOLVED, Budget, cp_solver, run
 
 SPREAD_SCALE = 10_000  # the spread is optimised in units of 1/10,000 of a squared point
-WORK_BASE = 4.0  # deterministic seconds of phases 2 and 3 shared by the groups by size, and
+WORK_BASE = 5.0  # deterministic seconds of phases 2 and 3 shared by the groups by size, and
 # more by each one's own size (phase1.size_work)
 GRID = 16  # secants per person on an even grid from the start, so the first round is not blind
 MAX_ROUNDS = 12
