@@ -11,7 +11,9 @@ bound (`plan.solver_bound`), the gap to the better of the two, the reference fig
 exists, and the time at which the max load ratio was proven (from the progress callback).
 A second table splits the median run into phases by wrapping the solver's own steps; nothing in
 `scheduler/` is changed. Timings are medians; a fixed pure-Python workload, timed in the same
-process before and after, gives the machine's speed for comparing runs across machines.
+process before and after, gives the machine's speed for comparing runs across machines, and a
+fixed CP-SAT model gives the wall clock a deterministic second of search costs on it
+(`cpsat_seconds`): the solver's budgets are deterministic, so that sets every solve time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -375,6 +378,40 @@ def baseline_seconds(times: int = 5) -> float:
         begun = time.perf_counter()
         baseline_workload()
         samples.append(time.perf_counter() - begun)
+    return statistics.median(samples)
+
+
+def cpsat_seconds(times: int = 3) -> float:
+    """Return CP-SAT's wall-clock seconds per deterministic second on a fixed model (median).
+
+    The planner's budgets are deterministic time, so this is what turns them into wall clock
+    on a given machine: compare it across machines before comparing their solve times. The
+    model is a 40 x 40 assignment with 400 random conflicts (seeded), one worker, and a
+    budget of 0.4 deterministic seconds that it always spends.
+    """
+    from ortools.sat.python import cp_model
+
+    rng = random.Random(1)
+    model = cp_model.CpModel()
+    n = 40
+    x = [[model.new_bool_var(f"x{i}_{j}") for j in range(n)] for i in range(n)]
+    for i in range(n):
+        model.add_exactly_one(x[i])
+        model.add_exactly_one(row[i] for row in x)
+    for _ in range(400):
+        a, b, c, d = (rng.randrange(n) for _ in range(4))
+        model.add_bool_or([x[a][b].Not(), x[c][d].Not()])
+    model.minimize(sum(rng.randint(0, 100) * x[i][j] for i in range(n) for j in range(n)))
+    samples = []
+    for _ in range(times):
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = 1
+        solver.parameters.max_deterministic_time = 0.4
+        begun = time.perf_counter()
+        solver.solve(model)
+        spent = max(solver.response_proto.deterministic_time, 1e-3)
+        samples.append((time.perf_counter() - begun) / spent)
     return statistics.median(samples)
 
 
@@ -744,6 +781,10 @@ def main(argv: list[str] | None = None) -> int:
         f"seed {args.seed}"
     )
     print(f"baseline: fixed pure-Python workload {base * 1000:.0f} ms (median of 5)")
+    print(
+        f"CP-SAT: {cpsat_seconds():.2f} s of wall clock per deterministic second on a fixed "
+        "model (median of 3; the budgets are deterministic, so this sets the solve times)"
+    )
     chosen = [c for c in CASES if c.name in args.cases]
     rows: list[Row] = []
     if not args.no_main:
