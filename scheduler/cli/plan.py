@@ -263,7 +263,7 @@ def _plan_and_write(problem, options, out: Path, now, as_json: bool, interrupted
         fields |= {"training": training_lines(problem.org, result.assignments)}
         echo(json.dumps(fields | {"out": str(out), "feeds": feeds, "interrupted": stopped}))
     else:
-        echo(summary_text(org, result, report, result.solve_seconds))
+        echo(summary_text(org, result, report, result.solve_seconds, stopped))
         echo_training(problem, result)
         echo_changes(changed, "changed from --previous")
         echo(f"\nwrote {out / 'plan.csv'}, {out / 'fairness.csv'}, {plural(feeds, 'feed')}")

@@ -67,11 +67,12 @@ def fairness_frame(org: Org, report: FairnessReport) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def proof_line(plan: Plan) -> str:
+def proof_line(plan: Plan, interrupted: bool = False) -> str:
     """Say what the solve proved and, when not everything, why it stopped.
 
     E.g. "max load ratio within 2.8% of its bound, spread within 1.2% of its bound: the
-    search spent its budget" (docs/fairness.md#when-a-solve-ends).
+    search spent its budget" (docs/fairness.md#when-a-solve-ends); `interrupted` says a
+    Ctrl-C stopped it.
     """
 
     def part(name: str, proven: bool, gap: float | None) -> str:
@@ -83,12 +84,19 @@ def proof_line(plan: Plan) -> str:
     spread = part("spread", plan.spread_proven, plan.spread_gap)
     if plan.ratio_proven and plan.spread_proven:
         return f"{ratio}, {spread}"
-    why = "the time limit was reached" if plan.capped else "the search spent its budget"
+    if interrupted:
+        why = "the search was interrupted"
+    elif plan.capped:
+        why = "the time limit was reached"
+    else:
+        why = "the search spent its budget"
     return f"{ratio}, {spread}: {why}"
 
 
-def summary_text(org: Org, plan: Plan, report: FairnessReport, seconds: float) -> str:
-    """Render the readable summary the command prints."""
+def summary_text(
+    org: Org, plan: Plan, report: FairnessReport, seconds: float, interrupted: bool = False
+) -> str:
+    """Render the readable summary the command prints (`interrupted`: a Ctrl-C stopped it)."""
     frame = fairness_frame(org, report).sort_values("ratio", ascending=False)
     teams = pd.Series([a.shift.team for a in plan.assignments]).value_counts()
     bound = "n/a" if report.lower_bound is None else f"{report.lower_bound:.4f}"
@@ -98,7 +106,7 @@ def summary_text(org: Org, plan: Plan, report: FairnessReport, seconds: float) -
         f"({plan.status.lower()}, {seconds:.1f} s)",
         f"max load ratio {report.max_load_ratio:.4f}  (proven lower bound {bound}; "
         f"1.00 is perfectly fair)  Gini {report.gini:.4f}",
-        proof_line(plan),
+        proof_line(plan, interrupted),
         "",
         "assignments per team: " + ", ".join(f"{t} {n}" for t, n in sorted(teams.items())),
         "",

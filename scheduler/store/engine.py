@@ -109,6 +109,10 @@ def open_engine(url: str) -> Engine:
         engine = make_engine(url)
     except (ArgumentError, NoSuchModuleError, ValueError) as err:
         raise DatabaseUrlError(str(err)) from None
+    except ImportError as err:  # a database SQLAlchemy knows, through a driver not installed
+        raise DatabaseUrlError(
+            f"its driver {err.name or ''} is not installed; Rota runs on SQLite and PostgreSQL"
+        ) from None
     try:
         migrate(engine)
     except BaseException:

@@ -359,3 +359,21 @@ def test_a_full_disk_under_the_output_is_one_line_not_a_traceback(tmp_path):
         )
     assert done.returncode == 74, done.stderr
     assert "No space left on device" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("url", ["mysql://someone@db/rota", "oracle://db"])
+def test_a_database_whose_driver_is_not_installed_is_bad_input(url):
+    result = rota("health", "--db", url)
+    assert result.exit_code == 2, result.output
+    assert "driver" in result.output and "SQLite and PostgreSQL" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_summary_of_an_interrupted_plan_says_it_was_interrupted(tmp_path, monkeypatch):
+    org_path, out = write(tmp_path, ORG), tmp_path / "out"
+    _ctrl_c_after_first_plan(monkeypatch, presses=1)
+    result = plan(org_path, out, weeks=6)
+    assert result.exit_code == 130, result.output
+    assert "spent its budget" not in result.stdout
+    if "proven, spread proven" not in result.stdout:  # else nothing was left to stop
+        assert "the search was interrupted" in result.stdout

@@ -34,3 +34,10 @@ def test_gaps_and_the_reason_the_search_stopped() -> None:
     assert proof_line(capped) == (
         "max load ratio proven, spread within 50.0% of its bound: the time limit was reached"
     )
+
+
+def test_an_interrupted_search_says_so_rather_than_blaming_its_budget() -> None:
+    stopped = solved(OPTIMAL, 1.2530, 1.2530, 100.0, 93.4)
+    assert proof_line(stopped, interrupted=True) == (
+        "max load ratio proven, spread within 6.6% of its bound: the search was interrupted"
+    )
