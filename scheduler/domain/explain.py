@@ -81,11 +81,19 @@ def roster_too_small(org: Org, team: Team) -> list[str]:
 
 
 def uncoverable_shifts(problem: Problem, team: Team) -> list[str]:
-    """Name shifts where fewer members can work than the shift needs."""
+    """Name shifts where fewer members can work than the shift needs; a team with fewer
+    members than roles gets one sentence for the whole horizon instead."""
     reach = rest_reach(problem.org)
     org = problem.org
     found = []
     needed = len(team.rotation.roles)
+    if len(team.members) < needed:
+        roles = ", ".join(team.rotation.roles)
+        return [
+            f"{team.id}: needs {needed} on call at once ({roles}) but has only "
+            f"{plural(len(team.members), 'member')} ({names(org, list(team.members))}); "
+            f"add members or drop a role"
+        ]
     for shift in problem.shifts_of(team.id):
         why = {m: unavailability(problem, shift, m, reach) for m in team.members}
         free = [m for m, reason in why.items() if reason is None]
@@ -97,6 +105,7 @@ def uncoverable_shifts(problem: Problem, team: Team) -> list[str]:
             f"({names(org, [m for m, rr in why.items() if rr == r])})"
             for r, n in counts.most_common()
         ]
+        parts.append(f"{len(free)} can take it ({names(org, free)})" if free else "nobody can")
         found.append(
             f"{team.id}, {week_label(team, shift)}: needs {needed} on call"
             + (f" from site {shift.site}" if shift.site else "")

@@ -261,3 +261,24 @@ def test_the_sweep_finds_what_the_literal_rule_finds(problem) -> None:
         head = f"{', '.join(teams[:6])}"
         said = f"{shifts} shifts run at once and need {need} people on call, but only {len(pool)}"
         assert any(s.startswith(head) and said in s for s in sentences), (teams, sentences)
+
+
+def test_a_team_with_fewer_members_than_roles_is_one_sentence_naming_them(
+    fast, small_team_org
+) -> None:
+    org = small_team_org(["ann"], team_fields=dict(roles=("primary", "secondary")))
+    sentences = infeasible(make_problem(org, START, 3), fast)
+    assert sentences == [
+        "ops: needs 2 on call at once (primary, secondary) but has only 1 member (Ann); "
+        "add members or drop a role"
+    ]
+
+
+def test_a_short_week_names_who_can_still_take_it(fast, small_team_org) -> None:
+    org = small_team_org(
+        ["ann", "bob", "cat"],
+        team_fields=dict(roles=("primary", "secondary"), handoff=time(0, 0)),
+        leave=tuple(away(p, date(2027, 2, 15), 7) for p in ("ann", "bob")),
+    )
+    [sentence] = infeasible(make_problem(org, START, 4), fast)
+    assert sentence.endswith("; 1 can take it (Cat)")
