@@ -140,7 +140,7 @@ def echo_drafted(
             )
         )
         return
-    echo(summary_text(problem.org, result, report, result.solve_seconds))
+    echo(summary_text(problem.org, result, report, result.solve_seconds, stopped))
     echo_training(problem, result)
     echo_changes(changed, "of the live plan changed")
     echo(

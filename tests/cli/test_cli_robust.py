@@ -377,3 +377,22 @@ def test_the_summary_of_an_interrupted_plan_says_it_was_interrupted(tmp_path, mo
     assert "spent its budget" not in result.stdout
     if "proven, spread proven" not in result.stdout:  # else nothing was left to stop
         assert "the search was interrupted" in result.stdout
+
+
+def test_a_stored_draft_of_an_interrupted_plan_says_it_was_interrupted(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from scheduler.cli.db import echo_drafted
+    from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
+
+    problem = make_problem(load_org(write(tmp_path, ORG)), date(2027, 1, 4), 3)
+    outcome = plan_or_explain(problem, SolveOptions(time_limit=30, effort=0.01))
+    interrupt = Interrupt()
+    interrupt.request()
+    drafted = SimpleNamespace(outcome=outcome, plan_id=1, version=1, problem=problem)
+    options = SolveOptions(interrupt=interrupt)
+    echo_drafted(drafted, "org", (date(2027, 1, 4), 3), options, 1.0, as_json=False)
+    out = capsys.readouterr().out
+    assert "spent its budget" not in out
+    if "proven, spread proven" not in out:
+        assert "the search was interrupted" in out
