@@ -4,10 +4,10 @@ A short direct minimisation from the max-flow floor finds a first plan (in large
 greedy fair plan as the hint; where one worker finds none, CP-SAT's interleaved portfolio),
 often proven at once when the floor is tight. A proof attempt then asks CP-SAT's probing
 search whether any plan beats it (usually settled in a fraction of a second, where the default
-search needs seconds). In large groups a neighbourhood search
-(lns.py) then lowers the ratio a few weeks or a few people at a time, and bisection over capped
-feasibility checks closes what is left. Each step spends CP-SAT deterministic time from the
-group's budget, never wall-clock slices, so the result does not depend on the machine's load.
+search needs seconds). In large groups a neighbourhood search (lns.py) then lowers the ratio a
+few weeks or a few people at a time, and bisection over capped feasibility checks closes what
+is left. Each step spends CP-SAT deterministic time from the group's budget, never wall-clock
+slices, so the result does not depend on the machine's load.
 
 When a phase-1 search of a group ends (docs/fairness.md#when-a-solve-ends): its ratio is proven,
 or (given `enough`) is no larger than a ratio another group already has, or a bisection check
@@ -151,20 +151,17 @@ def smallest_max_ratio(
     first = max(FIRST_LEAST, first)
     solver = cp_solver(options, min(work, first), budget)
     status, spent = run(solver, rm.model, budget)
-    rm.model.clear_objective()
-    left = work - spent
-    minimised = status != cp_model.UNKNOWN
-    if not minimised and len(rm.x) < GREEDY_FROM:
+    if status == cp_model.UNKNOWN and len(rm.x) < GREEDY_FROM:
         # One worker found no plan: CP-SAT's portfolio, interleaved (so still deterministic),
         # finds a fair one fast where a feasibility search finds a poor one (b2: 1.16, not 2.29).
-        rm.model.minimize(z)
         solver = cp_solver(
             options, PORTFOLIO_WORK * options.effort, budget, workers=PORTFOLIO_WORKERS
         )
-        status, spent = run(solver, rm.model, budget)
-        rm.model.clear_objective()
-        left -= spent
-        minimised = status != cp_model.UNKNOWN
+        status, more = run(solver, rm.model, budget)
+        spent += more
+    rm.model.clear_objective()
+    left = work - spent
+    minimised = status != cp_model.UNKNOWN
     if not minimised:
         # Not even one plan yet: ask only for feasibility, with whatever the cap leaves.
         solver = cp_solver(options, None, budget)
