@@ -107,7 +107,8 @@ class SolveOptions:
     far above the best max load ratio a re-plan may go to change fewer assignments
     (docs/fairness.md#re-planning). `interrupt`, when given, lets the caller stop the solve
     early (`Interrupt.request`); the searches then run in a helper thread so that the caller's
-    thread stays free to take a signal.
+    thread stays free to take a signal. `group_threads` is how many independent groups are
+    solved at once (None: a core each, parallel.py; 1: in turn); the plan is the same.
     """
 
     time_limit: float = 300.0
@@ -117,3 +118,4 @@ class SolveOptions:
     tolerance: float = 0.02
     progress: Callable[[Progress], None] | None = None
     interrupt: Interrupt | None = None
+    group_threads: int | None = None

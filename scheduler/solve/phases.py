@@ -8,8 +8,9 @@ that loses nothing.
 The solve is four stages whose inputs and outputs are plain data (docs/fairness.md#stages):
 `prepare` (the groups, the pinned shadow points, the max-flow floor), `ratio_stage` per group,
 `spread_stage` per group (given the org's ratio, the largest of the groups'), and `assemble`.
-A group's stages depend on nothing another group does, so `solve` runs them in turn here and
-the job queue runs them on any number of machines, with the same plan.
+A group's stages depend on nothing another group does, so `solve` runs them side by side, a
+core each (parallel.py), and the job queue runs them on any number of machines, with the same
+plan.
 
 Every search spends CP-SAT deterministic time from a budget that grows with each group's size,
 so the plan is the same on a busy machine as on a quiet one; `time_limit` only caps the wall
@@ -20,7 +21,8 @@ from __future__ import annotations
 
 import math
 import time as clock
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
@@ -39,8 +41,10 @@ from scheduler.solve.formulation import (
     independent_groups,
 )
 from scheduler.solve.options import RATIO, SPREAD, Progress, SolveOptions
+from scheduler.solve.parallel import Outcome, run_groups, threads_for
 from scheduler.solve.phase1 import GroupResult, phase1_work, scaled_ratio, smallest_max_ratio
 from scheduler.solve.replan import fewest_changes, ratio_cap
+from scheduler.solve.results import Prepared, RatioResult, SpreadOutcome
 from scheduler.solve.search import SOLVED, Budget, NotSolved, cp_solver, run
 from scheduler.solve.spread import fewest_broken_wishes, least_spread, phase2_work
 
@@ -59,63 +63,6 @@ __all__ = [
 ]
 
 WISHES_SHARE = 0.2  # of a group's phase-2 budget kept for phase 3
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """What every stage of one solve shares: the groups in solving order and the constants.
-
-    `order[n]` is the index in `independent_groups(problem)` of the n-th group solved (smaller
-    first); `teams[n]` its team ids, `sizes[n]` its decision variables; `pins[n]` the shadow
-    points pinned in it (None: it has no shadow points to pin). `shadow_points` is their sum,
-    `flow_bound` the max-flow lower bound on the max load ratio (None when there is none) and
-    `floor` the same in the model's integer units. `infeasible` says a group has no plan at all.
-    """
-
-    order: tuple[int, ...]
-    teams: tuple[tuple[str, ...], ...]
-    sizes: tuple[int, ...]
-    pins: tuple[int | None, ...]
-    shadow_points: int
-    flow_bound: float | None
-    floor: int
-    infeasible: bool = False
-
-    @property
-    def groups(self) -> int:
-        """Return how many groups the solve has."""
-        return len(self.order)
-
-    def part(self, n: int) -> float:
-        """Return group n's part (0 to 1) of all the decision variables."""
-        return self.sizes[n] / max(1, sum(self.sizes))
-
-
-@dataclass(frozen=True)
-class RatioResult:
-    """Phase 1 of one group: its plan (`values`, the decision variables set) and ratio.
-
-    `best` and `bound` are scaled by `RATIO_SCALE`; `infeasible` says the group has no plan.
-    """
-
-    values: dict[Key, int]
-    best: int
-    bound: int
-    infeasible: bool = False
-    capped: bool = False
-
-
-@dataclass(frozen=True)
-class SpreadOutcome:
-    """Phases 2 and 3 of one group: its final plan, the spread (squared points) and proofs."""
-
-    values: dict[Key, int]
-    ratio: int  # the group's max load ratio, scaled by RATIO_SCALE
-    spread: float
-    spread_bound: float
-    spread_proven: bool
-    wishes_proven: bool
-    capped: bool = False
 
 
 def pin_shadow_points(rm: RotaModel, options: SolveOptions, budget: Budget) -> int | None:
@@ -363,27 +310,50 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     prepared, models = prepare(problem, options, budget)
     if prepared.infeasible:
         return Plan((), status=INFEASIBLE, solve_seconds=clock.monotonic() - started)
+    threads = threads_for(options, prepared.groups)
+
+    def ratio_task(n: int) -> Callable[[SolveOptions], tuple[RatioResult, GroupResult]]:
+        return lambda opts: _ratio_stage(problem, prepared, n, opts, budget, models[n], None)
+
+    outcomes = run_groups(
+        [ratio_task(n) for n in range(prepared.groups)], options, prepared.sizes, threads, _org_best
+    )
     ratios: list[RatioResult] = []
     states: list[GroupResult] = []
-    for n, rm in enumerate(models):
-        org_best = max((r.best for r in ratios), default=0) / RATIO_SCALE or None
-        try:
-            ratio, state = _ratio_stage(problem, prepared, n, options, budget, rm, org_best)
-        except TimeoutError as err:
+    for outcome in outcomes:
+        if isinstance(outcome.error, TimeoutError):
             # The org's ratio is at least the flow bound and every settled group's bound.
             known = [max(0, r.bound - 1) / RATIO_SCALE for r in ratios]
             best = max([*known, prepared.flow_bound or 0.0]) or None
-            raise NotSolved(str(err), best) from None
+            raise NotSolved(str(outcome.error), best) from None
+        if outcome.error is not None:
+            raise outcome.error
+        ratio, state = outcome.value
         if ratio.infeasible:
             return Plan((), status=INFEASIBLE, solve_seconds=clock.monotonic() - started)
         ratios.append(ratio)
         states.append(state)
     z_cap = org_ratio_cap(problem, ratios, options)
-    spreads = [
-        spread_stage(problem, prepared, n, ratios[n], z_cap, options, budget, states[n])
-        for n in range(prepared.groups)
-    ]
+
+    def spread_task(n: int) -> Callable[[SolveOptions], SpreadOutcome]:
+        return lambda opts: spread_stage(
+            problem, prepared, n, ratios[n], z_cap, opts, budget, states[n]
+        )
+
+    spreads = []
+    for outcome in run_groups(
+        [spread_task(n) for n in range(prepared.groups)], options, prepared.sizes, threads
+    ):
+        if outcome.error is not None:
+            raise outcome.error
+        spreads.append(outcome.value)
     return assemble(problem, prepared, ratios, spreads, clock.monotonic() - started)
+
+
+def _org_best(n: int, progress: Progress, before: list[Outcome]) -> Progress:
+    """Say the org's ratio so far in group n's progress: the largest of the groups before it."""
+    known = [o.value[0].best for o in before if o.value is not None]
+    return replace(progress, org_best=max(known, default=0) / RATIO_SCALE or None)
 
 
 def _set(values: dict[Key, int]) -> dict[Key, int]:
