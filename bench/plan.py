@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -237,7 +238,15 @@ class Probe:
 
     def __init__(self, run: Run):
         self.run = run
-        self.phase = "prep"
+        self._local = threading.local()  # groups are solved side by side, a thread each
+
+    @property
+    def phase(self) -> str:
+        return getattr(self._local, "phase", "prep")
+
+    @phase.setter
+    def phase(self, label: str) -> None:
+        self._local.phase = label
 
     def on_progress(self, progress: Progress) -> None:
         self.run.events.append(progress)
@@ -569,8 +578,9 @@ PHASES += ("phase 3", "check")
 
 def phase_table(rows: list[Row]) -> list[str]:
     lines = [
-        "Phases of the median run, seconds (inside solve(); 'report' is fairness_report after it;"
-        " 'flow LB' is the bench's own lower_bound call):",
+        "Phases of the median run, seconds (inside solve(), summed over the groups, which run"
+        " side by side; 'report' is fairness_report after it; 'flow LB' is the bench's own"
+        " lower_bound call):",
         f"{'case':<8} "
         + " ".join(f"{p:>11}" for p in PHASES)
         + f" {'report':>7} {'flow LB':>7}  CP-SAT calls",
@@ -602,7 +612,8 @@ def group_table(rows: list[Row]) -> list[str]:
         run = row.median
         if run is None or not run.groups:
             continue
-        for n, g in enumerate(run.groups):
+        # In solving order (smaller first), whatever order the threads finished in.
+        for n, g in enumerate(sorted(run.groups, key=lambda g: g["variables"])):
             lines.append(
                 f"  {row.case.name:<8} group {n:>2}: {g['shifts']:>4} shifts {g['people']:>3} "
                 f"people {g['variables']:>6} vars  {g['seconds']:>6.2f} s  best "
