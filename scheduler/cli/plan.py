@@ -56,7 +56,8 @@ from scheduler.solve import Interrupt, SolveOptions, plan_or_explain
     type=click.IntRange(1, 64),
     default=SolveOptions.num_workers,
     show_default=True,
-    help="CP-SAT workers; above 1 they search interleaved, so plans stay reproducible.",
+    help="CP-SAT workers per search; above 1 they search interleaved, so plans stay "
+    "reproducible, and fewer groups are solved side by side (cores / workers).",
 )
 @click.option("--seed", type=SEED, default=1, show_default=True)
 @click.option(

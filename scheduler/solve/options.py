@@ -16,9 +16,9 @@ class Progress:
     `phase` names the objective being worked on (`RATIO` or `SPREAD`); `best` is the group's
     best value of it so far (None before the first plan), `bound` the proven lower bound on it;
     `group` counts from 1 to `groups`, `teams` names the group's rotations; `seconds` is the
-    wall-clock time since the solve started. The org's max load ratio is the largest of the
-    groups' (`org_best`: of those before this one), so a group with a higher ratio raises it:
-    `describe` names the group, which says why.
+    wall-clock time since this group's stage (ratio or spread) started. The org's max load
+    ratio is the largest of the groups' (`org_best`: of those before this one), so a group with
+    a higher ratio raises it: `describe` names the group, which says why.
     """
 
     phase: str
