@@ -49,7 +49,7 @@ def cp_solver(
     budget: Budget,
     prove: bool = False,
     full_lp: bool = False,
-    workers: int | None = None,
+    lp: bool = True,
 ) -> cp_model.CpSolver:
     """Return a solver spending at most `work` deterministic seconds, and never past the cap.
 
@@ -61,19 +61,22 @@ def cp_solver(
     (docs/fairness.md#when-a-solve-ends), but finds plans poorly. `full_lp` gives the linear
     relaxation every constraint and its cuts from the start (linearization level 2, not lazily),
     which proves the spread's bound where the default relaxation stalls far below it.
-    `workers` overrides `options.num_workers` for this search (interleaved, so still
-    deterministic): CP-SAT's portfolio of subsolvers, for a model one worker cannot crack.
+    Without `lp` the search keeps no linear relaxation (linearization level 0): its bounds are
+    weak, but it finds fairer plans for the same deterministic time, which suits a search for
+    plans under a capped max load ratio (docs/fairness.md#when-a-solve-ends).
     """
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.max_time_in_seconds = max(0.05, budget.left())
     if work is not None:
         params.max_deterministic_time = max(0.01, work)
-    params.num_workers = workers or options.num_workers
+    params.num_workers = options.num_workers
     params.interleave_search = params.num_workers > 1
     params.random_seed = options.seed
     params.use_probing_search = prove
-    if full_lp:
+    if not lp:
+        params.linearization_level = 0
+    elif full_lp:
         params.linearization_level = 2
         params.add_lp_constraints_lazily = False
     params.catch_sigint_signal = False  # Ctrl-C is the caller's: see options.Interrupt

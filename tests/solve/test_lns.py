@@ -129,3 +129,31 @@ def test_a_neighbourhood_frees_a_window_of_weeks_or_whole_people(step) -> None:
         people = {p for _, _, p in free}
         assert free == {k for k in rm.x if k[2] in people}
         assert set(over) <= people
+
+
+def test_a_stage_ranks_any_lower_ratio_above_any_excess() -> None:
+    # A neighbourhood that can lower the max load ratio outright must prefer that to the least
+    # excess at the target: the ratio's weight exceeds the largest excess the stage allows.
+    rm, z, values = first_plan(daily_problem())
+    best = scaled_ratio(rm, values)
+    stage = lns._stage(rm, z, best, 0)
+    objective = stage.model.proto.objective
+    weights = dict(zip(objective.vars, objective.coeffs, strict=True))
+    excess = [i for i in objective.vars if i != z.index]
+    assert excess  # people above the target
+    most = sum(weights[i] * stage.model.proto.variables[i].domain[-1] for i in excess)
+    assert weights[z.index] > most
+
+
+def test_each_step_searches_without_the_linear_relaxation(monkeypatch) -> None:
+    levels = []
+    real_run = lns.run
+
+    def run_spy(solver, model, budget, callback=None):
+        levels.append(solver.parameters.linearization_level)
+        return real_run(solver, model, budget, callback)
+
+    monkeypatch.setattr(lns, "run", run_spy)
+    rm, z, values = first_plan(daily_problem())
+    descend(rm, z, values, 0.5)
+    assert levels and set(levels) == {0}
