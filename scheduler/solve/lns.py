@@ -9,8 +9,8 @@ first, and then the *excess*: the points by which people exceed the loads of a r
 of the way down to the proven bound, with nobody above the best. A neighbourhood that lowers
 the ratio outright does; one that cannot still makes partial progress on the excess, and the
 search goes on from the better plan (docs/fairness.md#when-a-solve-ends). Each step searches
-without the linear relaxation (`search.cp_solver(lp=False)`): held mostly fixed, the model
-gains little from it, and the search without it finds plans several times faster.
+without the linear relaxation (`search.cp_solver(lp="none")`): held mostly fixed, the model
+gains little from it, and the search without it finds fairer plans for the same work.
 
 Every step spends a small budget of CP-SAT deterministic time and the neighbourhoods are drawn
 from a generator seeded by `SolveOptions.seed`, so the plan does not depend on the machine's
@@ -108,10 +108,11 @@ def _stage(rm: RotaModel, z: cp_model.IntVar, best: int, low: int) -> Stage:
         most = sum(rm.points[(i, r, p)] for (i, r) in held)
         if most <= room:
             continue  # this person can never exceed the target
-        over = model.new_int_var(0, most - max(room, 0), f"excess/{p}")
+        ceiling = most - max(room, 0)
+        over = model.new_int_var(0, ceiling, f"excess/{p}")
         model.add(planned - room <= over)
         terms.append(over)
-        ceilings.append(most - max(room, 0))
+        ceilings.append(ceiling)
     # The ratio first (b2: every seed of 1 to 4 reaches 1.1408; the excess alone stalled two
     # of them at 1.1473, where each neighbourhood's least excess kept the ratio).
     model.minimize(z * (1 + sum(ceilings)) + sum(terms))
@@ -208,7 +209,7 @@ def descend(
         for k in free:
             domain, own = domains[index[k]].domain, stated[index[k]].domain
             domain[0], domain[1] = own[0], own[1]
-        solver = cp_solver(options, min(STEP_WORK, left), budget, lp=False)
+        solver = cp_solver(options, min(STEP_WORK, left), budget, lp="none")
         status, spent = run(solver, model, budget)
         left -= spent
         # Settled well within the step's budget: try larger neighbourhoods; cut short: smaller.

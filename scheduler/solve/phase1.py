@@ -171,7 +171,7 @@ def smallest_max_ratio(
     if status == cp_model.UNKNOWN and len(rm.x) < GREEDY_FROM:
         # The linear relaxation slowed the search too much to find a plan: without it the same
         # worker finds a fair one fast (b2: 1.1473, where a feasibility search found 2.29).
-        solver = cp_solver(options, RETRY_WORK * options.effort, budget, lp=False)
+        solver = cp_solver(options, RETRY_WORK * options.effort, budget, lp="none")
         status, more = run(solver, rm.model, budget)
         spent += more
     rm.model.clear_objective()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time as clock
 from dataclasses import dataclass
+from typing import Literal
 
 from ortools.sat.python import cp_model
 
@@ -48,8 +49,7 @@ def cp_solver(
     work: float | None,
     budget: Budget,
     prove: bool = False,
-    full_lp: bool = False,
-    lp: bool = True,
+    lp: Literal["none", "default", "full"] = "default",
 ) -> cp_model.CpSolver:
     """Return a solver spending at most `work` deterministic seconds, and never past the cap.
 
@@ -58,12 +58,12 @@ def cp_solver(
     interleaved mode, whose result does not depend on thread timing (sat_parameters.proto).
     `prove` asks for CP-SAT's probing search, for a model expected to have no solution: it
     refutes a capped max load ratio up to 50 times faster than the default search
-    (docs/fairness.md#when-a-solve-ends), but finds plans poorly. `full_lp` gives the linear
-    relaxation every constraint and its cuts from the start (linearization level 2, not lazily),
-    which proves the spread's bound where the default relaxation stalls far below it.
-    Without `lp` the search keeps no linear relaxation (linearization level 0): its bounds are
-    weak, but it finds fairer plans for the same deterministic time, which suits a search for
-    plans under a capped max load ratio (docs/fairness.md#when-a-solve-ends).
+    (docs/fairness.md#when-a-solve-ends), but finds plans poorly. `lp` sets the linear
+    relaxation: "full" gives it every constraint and its cuts from the start (linearization
+    level 2, not lazily), which proves the spread's bound where the default relaxation stalls
+    far below it; "none" keeps none (level 0): its bounds are weak, but it finds fairer plans
+    for the same deterministic time, which suits a search for plans under a capped max load
+    ratio (docs/fairness.md#when-a-solve-ends).
     """
     solver = cp_model.CpSolver()
     params = solver.parameters
@@ -74,9 +74,9 @@ def cp_solver(
     params.interleave_search = params.num_workers > 1
     params.random_seed = options.seed
     params.use_probing_search = prove
-    if not lp:
+    if lp == "none":
         params.linearization_level = 0
-    elif full_lp:
+    elif lp == "full":
         params.linearization_level = 2
         params.add_lp_constraints_lazily = False
     params.catch_sigint_signal = False  # Ctrl-C is the caller's: see options.Interrupt

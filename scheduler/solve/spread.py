@@ -214,7 +214,7 @@ def least_spread(
     for round_ in range(MAX_ROUNDS):
         hint(rm, result.values)
         last = round_ == MAX_ROUNDS - 1
-        solver = cp_solver(options, left if last else left * ROUND_SHARE, budget, full_lp=True)
+        solver = cp_solver(options, left if last else left * ROUND_SHARE, budget, lp="full")
         status, spent = run(solver, rm.model, budget)
         left -= spent
         if status not in SOLVED:
@@ -263,7 +263,7 @@ def fewest_broken_wishes(
     left = work
     for _ in range(MAX_ROUNDS):
         hint(rm, result.values)
-        solver = cp_solver(options, left * ROUND_SHARE, budget, full_lp=True)
+        solver = cp_solver(options, left * ROUND_SHARE, budget, lp="full")
         status, spent = run(solver, rm.model, budget)
         left -= spent
         if status not in SOLVED:
